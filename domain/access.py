@@ -1,0 +1,101 @@
+"""Who may do what: the role table and the unit-scope rules.
+
+The rules that need only the actor and the issue are decided here; the rules
+that need the org tree take a ``within(unit, ancestor)`` function, which the
+services answer from the ``Unit`` aggregates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Final
+
+from domain.actor import Actor, Role
+from domain.errors import Forbidden
+from domain.lifecycle import Action
+
+#: Reporting a new problem is not a transition of an existing issue.
+REPORT: Final = "report"
+
+Within = Callable[[str, str], bool]
+
+ROLE_ACTIONS: dict[Role, frozenset[str]] = {
+    Role.ADMIN: frozenset(
+        {
+            REPORT,
+            Action.RECLASSIFY,
+            Action.ASSIGN,
+            Action.REASSIGN,
+            Action.REJECT,
+            Action.MERGE_AS_DUPLICATE,
+            Action.DECIDE_EXTENSION,
+            Action.REOPEN,
+            Action.ISSUE_SUPERVISION_LETTER,
+            Action.COMMENT,
+        }
+    ),
+    Role.INSPECTOR: frozenset({REPORT, Action.COMMENT}),
+    Role.CLERK: frozenset({REPORT, Action.COMMENT}),
+    Role.HANDLER: frozenset(
+        {
+            Action.DISPUTE_ASSIGNMENT,
+            Action.REPORT_PROGRESS,
+            Action.ATTACH_EVIDENCE,
+            Action.REQUEST_EXTENSION,
+            Action.SUBMIT,
+            Action.COMMENT,
+        }
+    ),
+    Role.REVIEWER: frozenset(
+        {Action.PASS_VERIFICATION, Action.FAIL_VERIFICATION, Action.REOPEN, Action.COMMENT}
+    ),
+    # A leader reads everything; a comment from a leader is an instruction (批示).
+    Role.LEADER: frozenset({Action.COMMENT}),
+    Role.SYSTEM: frozenset({Action.WARN_DEADLINE, Action.MISS_DEADLINE, Action.ISSUE_SUPERVISION_LETTER}),
+}
+
+#: Actions a handler may take only for a unit the issue is assigned to.
+ASSIGNEE_ACTIONS = frozenset(
+    {
+        Action.DISPUTE_ASSIGNMENT,
+        Action.REPORT_PROGRESS,
+        Action.ATTACH_EVIDENCE,
+        Action.REQUEST_EXTENSION,
+        Action.SUBMIT,
+    }
+)
+
+
+def check_role(actor: Actor, action: str) -> None:
+    if action not in ROLE_ACTIONS.get(actor.role, frozenset()):
+        raise Forbidden(f"the role {actor.role} may not {action}")
+
+
+def check_assignee(actor: Actor, action: str, assigned_units: Iterable[str]) -> None:
+    if action in ASSIGNEE_ACTIONS and actor.unit not in set(assigned_units):
+        raise Forbidden(f"only handlers of the lead or a co unit may {action}")
+
+
+def may_see(actor: Actor, location: str, assigned_units: Iterable[str], within: Within) -> bool:
+    """Admin, leader, inspector and the system see everything; a reviewer what
+    is located in or assigned to its subtree; a clerk what is located in its
+    subtree; a handler what is assigned to its unit or a unit below it."""
+    role = actor.role
+    if role in (Role.ADMIN, Role.LEADER, Role.INSPECTOR, Role.SYSTEM):
+        return True
+    located = within(location, actor.unit)
+    if role is Role.CLERK:
+        return located
+    assigned = any(within(unit, actor.unit) for unit in assigned_units)
+    if role is Role.HANDLER:
+        return assigned
+    if role is Role.REVIEWER:
+        return located or assigned
+    return False
+
+
+def may_report_at(actor: Actor, location: str, within: Within) -> bool:
+    """A clerk reports inside its own unit's subtree; inspectors and admins anywhere."""
+    if actor.role is Role.CLERK:
+        return within(location, actor.unit)
+    return REPORT in ROLE_ACTIONS.get(actor.role, frozenset())

@@ -1,0 +1,697 @@
+"""The problem (问题) aggregate: every fact of its lifecycle as an event.
+
+Each public method is a command: it checks the actor's role (``domain.access``),
+validates its input, asks the transition table (``domain.lifecycle``) and only
+then records an event. The ``_``-prefixed methods decorated with ``@event``
+apply an event, both when it happens and when the issue is rebuilt from the
+store, so they never check anything.
+
+Events carry only JSON values (dates as ``YYYY-MM-DD``), and their topics are
+pinned by ``tests/unit/test_event_topics.py``: never rename one without an
+upcaster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.access import REPORT, check_assignee, check_role
+from domain.actor import Actor, Role
+from domain.campaign import Campaign
+from domain.errors import Forbidden, InvalidInput, TransitionNotAllowed
+from domain.lifecycle import OPEN_STATUSES, Action, Status, next_status
+from domain.vocabulary import Severity, Source
+
+MAX_TITLE = 200
+MAX_DESCRIPTION = 5000
+MAX_TEXT = 5000
+
+LEAD = "lead"
+CO = "co"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    unit: str
+    role: str  # LEAD or CO
+    deadline: date
+
+    def as_record(self) -> dict[str, str]:
+        return {"unit": self.unit, "role": self.role, "deadline": self.deadline.isoformat()}
+
+    @classmethod
+    def from_record(cls, record: dict[str, str]) -> Assignment:
+        return cls(record["unit"], record["role"], date.fromisoformat(record["deadline"]))
+
+
+def issue_code(campaign_code: str, number: int) -> str:
+    """``<campaign code>-<NNNN>``: at least four digits, counting per campaign."""
+    return f"{campaign_code}-{number:04d}"
+
+
+def _text(value: str, field: str, *, limit: int = MAX_TEXT, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(f"{field} must not be empty", field)
+    if len(value) > limit:
+        raise InvalidInput(f"{field} has at most {limit} characters", field)
+    return value
+
+
+def _date(value: date | str, field: str) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(f"{field} must be a date YYYY-MM-DD", field) from None
+
+
+def _enum(value: str, enum: type[Source] | type[Severity], field: str) -> str:
+    try:
+        return str(enum(value))
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum)
+        raise InvalidInput(f"{field} must be one of {allowed}", field) from None
+
+
+class Issue(Aggregate):
+    """A problem found by an inspection, rectified by units, verified by reviewers."""
+
+    # -- state (set by the apply methods only) --------------------------------
+    campaign: str
+    campaign_id: UUID
+    number: int
+    code: str
+    title: str
+    description: str
+    source: str
+    aspect: str
+    category: str
+    severity: str
+    key: bool
+    unit: str
+    discovered_at: date
+    reported_by: dict[str, str]
+    status: Status
+    assignments: tuple[Assignment, ...]
+    measures: str
+    pending_dispute: dict[str, str] | None
+    pending_extension: dict[str, str] | None
+    warned: set[tuple[str, str]]
+    missed: set[tuple[str, str]]
+    letters: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+    submitted_by: str | None
+    closed_at: datetime | None
+    duplicate_of: str | None
+    rejection_reason: str | None
+
+    @staticmethod
+    def create_id(campaign_id: UUID, number: int, **_: Any) -> UUID:
+        """Deterministic: one number of one campaign can never make two issues."""
+        return uuid5(campaign_id, f"issue-{number}")
+
+    # -- base event -------------------------------------------------------------
+    class Event(Aggregate.Event):
+        actor: dict[str, str]
+
+    # -- reported (created) -----------------------------------------------------
+    class Reported(Event, Aggregate.Created):
+        campaign: str
+        campaign_id: UUID
+        number: int
+        code: str
+        title: str
+        description: str
+        source: str
+        aspect: str
+        category: str
+        severity: str
+        key: bool
+        unit: str
+        discovered_at: str
+
+    @classmethod
+    def report(
+        cls,
+        *,
+        actor: Actor,
+        campaign: Campaign,
+        title: str,
+        description: str,
+        source: str,
+        aspect: str,
+        category: str,
+        severity: str,
+        key: bool,
+        unit: str,
+        discovered_at: date | str,
+    ) -> Issue:
+        """Registers a problem in the campaign's ledger; the campaign numbers it."""
+        check_role(actor, REPORT)
+        title = _text(title, "title", limit=MAX_TITLE)
+        description = _text(description, "description", limit=MAX_DESCRIPTION, required=False)
+        source = _enum(source, Source, "source")
+        severity = _enum(severity, Severity, "severity")
+        campaign.check_classification(aspect, category)
+        found = _date(discovered_at, "discovered_at")
+        if not unit:
+            raise InvalidInput("unit must name the unit where the problem is", "unit")
+        number = campaign.allocate_issue_number(actor)
+        return cls(
+            actor=actor.as_record(),
+            campaign=campaign.code,
+            campaign_id=campaign.id,
+            number=number,
+            code=issue_code(campaign.code, number),
+            title=title,
+            description=description,
+            source=source,
+            aspect=aspect,
+            category=category,
+            severity=severity,
+            key=bool(key),
+            unit=unit,
+            discovered_at=found.isoformat(),
+        )
+
+    @event(Reported)
+    def __init__(
+        self,
+        *,
+        actor: dict[str, str],
+        campaign: str,
+        campaign_id: UUID,
+        number: int,
+        code: str,
+        title: str,
+        description: str,
+        source: str,
+        aspect: str,
+        category: str,
+        severity: str,
+        key: bool,
+        unit: str,
+        discovered_at: str,
+    ) -> None:
+        self.campaign = campaign
+        self.campaign_id = campaign_id
+        self.number = number
+        self.code = code
+        self.title = title
+        self.description = description
+        self.source = source
+        self.aspect = aspect
+        self.category = category
+        self.severity = severity
+        self.key = key
+        self.unit = unit
+        self.discovered_at = date.fromisoformat(discovered_at)
+        self.reported_by = actor
+        self.status = Status.REPORTED
+        self.assignments = ()
+        self.measures = ""
+        self.pending_dispute = None
+        self.pending_extension = None
+        self.warned = set()
+        self.missed = set()
+        self.letters = []
+        self.evidence = []
+        self.submitted_by = None
+        self.closed_at = None
+        self.duplicate_of = None
+        self.rejection_reason = None
+
+    # -- derived facts ----------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def lead(self) -> str | None:
+        return next((a.unit for a in self.assignments if a.role == LEAD), None)
+
+    @property
+    def assigned_units(self) -> tuple[str, ...]:
+        return tuple(a.unit for a in self.assignments)
+
+    @property
+    def deadline(self) -> date | None:
+        """The lead unit's current deadline."""
+        return next((a.deadline for a in self.assignments if a.role == LEAD), None)
+
+    @property
+    def overdue(self) -> bool:
+        """Open, and a current deadline has been recorded missed."""
+        return self.is_open and any((a.unit, a.deadline.isoformat()) in self.missed for a in self.assignments)
+
+    @property
+    def reported_at(self) -> datetime:
+        return self.created_on
+
+    def assignment_of(self, unit: str) -> Assignment | None:
+        return next((a for a in self.assignments if a.unit == unit), None)
+
+    # -- the guard every command passes -------------------------------------------
+    def authorize(self, actor: Actor, action: Action) -> None:
+        """Role and assignment rules (403); services call it before anything else."""
+        check_role(actor, action)
+        check_assignee(actor, action, self.assigned_units)
+
+    def _check(self, actor: Actor, action: Action) -> Status:
+        self.authorize(actor, action)
+        return next_status(self.status, action)
+
+    # -- classification ---------------------------------------------------------
+    class Reclassified(Event):
+        aspect: str
+        category: str
+        severity: str
+        key: bool
+        reason: str
+
+    def reclassify(
+        self,
+        actor: Actor,
+        campaign: Campaign,
+        *,
+        aspect: str,
+        category: str,
+        severity: str,
+        key: bool,
+        reason: str,
+    ) -> None:
+        severity = _enum(severity, Severity, "severity")
+        campaign.check_classification(aspect, category)
+        reason = _text(reason, "reason")
+        self._check(actor, Action.RECLASSIFY)
+        self._reclassified(
+            actor=actor.as_record(),
+            aspect=aspect,
+            category=category,
+            severity=severity,
+            key=bool(key),
+            reason=reason,
+        )
+
+    @event(Reclassified)
+    def _reclassified(
+        self,
+        actor: dict[str, str],
+        aspect: str,
+        category: str,
+        severity: str,
+        key: bool,
+        reason: str,
+    ) -> None:
+        self.aspect, self.category, self.severity, self.key = aspect, category, severity, key
+
+    # -- assignment (交办, 双交办) ------------------------------------------------
+    class Assigned(Event):
+        assignments: list[dict[str, str]]
+        measures: str
+
+    def assign(
+        self,
+        actor: Actor,
+        *,
+        lead: str,
+        co: list[str] | tuple[str, ...] = (),
+        deadline: date | str,
+        measures: str = "",
+        co_deadlines: dict[str, date | str] | None = None,
+    ) -> None:
+        """Hands the problem to a lead unit and co-units, each with a deadline."""
+        assignments = self._new_assignments(lead, co, _date(deadline, "deadline"), co_deadlines)
+        measures = _text(measures, "measures", required=False)
+        self._check(actor, Action.ASSIGN)
+        self._assigned(
+            actor=actor.as_record(),
+            assignments=[a.as_record() for a in assignments],
+            measures=measures,
+        )
+
+    @staticmethod
+    def _new_assignments(
+        lead: str,
+        co: list[str] | tuple[str, ...],
+        deadline: date,
+        co_deadlines: dict[str, date | str] | None = None,
+    ) -> list[Assignment]:
+        if not lead:
+            raise InvalidInput("lead must name the lead unit", "lead")
+        co = [c for c in dict.fromkeys(co) if c]
+        if lead in co:
+            raise InvalidInput("the lead unit cannot also be a co unit", "co")
+        co_deadlines = co_deadlines or {}
+        return [Assignment(lead, LEAD, deadline)] + [
+            Assignment(c, CO, _date(co_deadlines.get(c, deadline), "co_deadlines")) for c in co
+        ]
+
+    @event(Assigned)
+    def _assigned(self, actor: dict[str, str], assignments: list[dict[str, str]], measures: str) -> None:
+        self.status = next_status(self.status, Action.ASSIGN)
+        self.assignments = tuple(Assignment.from_record(a) for a in assignments)
+        self.measures = measures
+
+    # -- dispute and reassignment (申诉, 改派) -------------------------------------
+    class AssignmentDisputed(Event):
+        unit: str
+        reason: str
+
+    def dispute_assignment(self, actor: Actor, *, reason: str) -> None:
+        reason = _text(reason, "reason")
+        self._check(actor, Action.DISPUTE_ASSIGNMENT)
+        self._assignment_disputed(actor=actor.as_record(), unit=actor.unit, reason=reason)
+
+    @event(AssignmentDisputed)
+    def _assignment_disputed(self, actor: dict[str, str], unit: str, reason: str) -> None:
+        self.pending_dispute = {"unit": unit, "reason": reason}
+
+    class Reassigned(Event):
+        assignments: list[dict[str, str]]
+        reason: str
+
+    def reassign(self, actor: Actor, *, lead: str, co: list[str] | tuple[str, ...] = (), reason: str) -> None:
+        """Changes the units; deadlines stay (new units take the lead's deadline)."""
+        reason = _text(reason, "reason")
+        self._check(actor, Action.REASSIGN)
+        kept = {a.unit: a.deadline for a in self.assignments}
+        lead_deadline = self.deadline or date.today()
+        assignments = self._new_assignments(
+            lead,
+            co,
+            kept.get(lead, lead_deadline),
+            {c: kept.get(c, lead_deadline) for c in co},
+        )
+        self._reassigned(
+            actor=actor.as_record(),
+            assignments=[a.as_record() for a in assignments],
+            reason=reason,
+        )
+
+    @event(Reassigned)
+    def _reassigned(self, actor: dict[str, str], assignments: list[dict[str, str]], reason: str) -> None:
+        self.assignments = tuple(Assignment.from_record(a) for a in assignments)
+        self.pending_dispute = None
+        if self.pending_extension and self.pending_extension["unit"] not in self.assigned_units:
+            self.pending_extension = None
+
+    # -- rectification work -------------------------------------------------------
+    class ProgressReported(Event):
+        unit: str
+        note: str
+
+    def report_progress(self, actor: Actor, *, note: str) -> None:
+        note = _text(note, "note")
+        self._check(actor, Action.REPORT_PROGRESS)
+        self._progress_reported(actor=actor.as_record(), unit=actor.unit, note=note)
+
+    @event(ProgressReported)
+    def _progress_reported(self, actor: dict[str, str], unit: str, note: str) -> None:
+        pass
+
+    class EvidenceAttached(Event):
+        unit: str
+        files: list[dict[str, Any]]
+        note: str
+
+    def attach_evidence(self, actor: Actor, *, files: list[dict[str, Any]], note: str = "") -> None:
+        """``files``: ``{id, name, size, sha256, content_type, storage_key}`` each."""
+        if not files:
+            raise InvalidInput("attach at least one file", "file")
+        for f in files:
+            missing = {"id", "name", "size", "sha256", "storage_key"} - set(f)
+            if missing:
+                raise InvalidInput(f"evidence metadata lacks {sorted(missing)}", "file")
+        note = _text(note, "note", required=False)
+        self._check(actor, Action.ATTACH_EVIDENCE)
+        self._evidence_attached(actor=actor.as_record(), unit=actor.unit, files=list(files), note=note)
+
+    @event(EvidenceAttached)
+    def _evidence_attached(
+        self, actor: dict[str, str], unit: str, files: list[dict[str, Any]], note: str
+    ) -> None:
+        self.evidence.extend(files)
+
+    # -- extensions (延期): the only way a deadline moves ---------------------------
+    class ExtensionRequested(Event):
+        unit: str
+        deadline: str
+        reason: str
+
+    def request_extension(self, actor: Actor, *, deadline: date | str, reason: str) -> None:
+        wanted = _date(deadline, "deadline")
+        reason = _text(reason, "reason")
+        status = self._check(actor, Action.REQUEST_EXTENSION)
+        current = self.assignment_of(actor.unit)
+        assert current is not None  # check_assignee made sure
+        if wanted <= current.deadline:
+            raise InvalidInput("an extension must move the deadline later", "deadline")
+        if self.pending_extension is not None:
+            raise TransitionNotAllowed(
+                Action.REQUEST_EXTENSION, status, "an extension request is already waiting for a decision"
+            )
+        self._extension_requested(
+            actor=actor.as_record(), unit=actor.unit, deadline=wanted.isoformat(), reason=reason
+        )
+
+    @event(ExtensionRequested)
+    def _extension_requested(self, actor: dict[str, str], unit: str, deadline: str, reason: str) -> None:
+        self.pending_extension = {"unit": unit, "deadline": deadline, "reason": reason}
+
+    class ExtensionGranted(Event):
+        unit: str
+        previous_deadline: str
+        deadline: str
+        note: str
+
+    class ExtensionRefused(Event):
+        unit: str
+        deadline: str
+        note: str
+
+    def decide_extension(self, actor: Actor, *, granted: bool, note: str = "") -> None:
+        note = _text(note, "note", required=False)
+        status = self._check(actor, Action.DECIDE_EXTENSION)
+        request = self.pending_extension
+        if request is None:
+            raise TransitionNotAllowed(
+                Action.DECIDE_EXTENSION, status, "there is no extension request to decide"
+            )
+        if granted:
+            current = self.assignment_of(request["unit"])
+            assert current is not None
+            self._extension_granted(
+                actor=actor.as_record(),
+                unit=request["unit"],
+                previous_deadline=current.deadline.isoformat(),
+                deadline=request["deadline"],
+                note=note,
+            )
+        else:
+            self._extension_refused(
+                actor=actor.as_record(), unit=request["unit"], deadline=request["deadline"], note=note
+            )
+
+    @event(ExtensionGranted)
+    def _extension_granted(
+        self, actor: dict[str, str], unit: str, previous_deadline: str, deadline: str, note: str
+    ) -> None:
+        new = date.fromisoformat(deadline)
+        self.assignments = tuple(
+            Assignment(a.unit, a.role, new) if a.unit == unit else a for a in self.assignments
+        )
+        self.pending_extension = None
+
+    @event(ExtensionRefused)
+    def _extension_refused(self, actor: dict[str, str], unit: str, deadline: str, note: str) -> None:
+        self.pending_extension = None
+
+    # -- deadlines (临期预警, 逾期, 督办) --------------------------------------------
+    class DeadlineWarned(Event):
+        unit: str
+        deadline: str
+        days_left: int
+
+    def warn_deadline(self, actor: Actor, *, unit: str, today: date) -> bool:
+        """Records the warning once per deadline; False when nothing was due."""
+        self._check(actor, Action.WARN_DEADLINE)
+        a = self.assignment_of(unit)
+        if a is None or (unit, a.deadline.isoformat()) in self.warned:
+            return False
+        self._deadline_warned(
+            actor=actor.as_record(),
+            unit=unit,
+            deadline=a.deadline.isoformat(),
+            days_left=(a.deadline - today).days,
+        )
+        return True
+
+    @event(DeadlineWarned)
+    def _deadline_warned(self, actor: dict[str, str], unit: str, deadline: str, days_left: int) -> None:
+        self.warned.add((unit, deadline))
+
+    class DeadlineMissed(Event):
+        unit: str
+        deadline: str
+
+    def miss_deadline(self, actor: Actor, *, unit: str, today: date) -> bool:
+        """Records a missed deadline once, from the day after it; False if not missed."""
+        self._check(actor, Action.MISS_DEADLINE)
+        a = self.assignment_of(unit)
+        if a is None or today <= a.deadline or (unit, a.deadline.isoformat()) in self.missed:
+            return False
+        self._deadline_missed(actor=actor.as_record(), unit=unit, deadline=a.deadline.isoformat())
+        return True
+
+    @event(DeadlineMissed)
+    def _deadline_missed(self, actor: dict[str, str], unit: str, deadline: str) -> None:
+        self.missed.add((unit, deadline))
+
+    class SupervisionLetterIssued(Event):
+        unit: str
+        letter: dict[str, Any]
+
+    def issue_supervision_letter(self, actor: Actor, *, unit: str, letter: dict[str, Any]) -> None:
+        """``letter`` names the letter (its number and 文号) the problem is listed in."""
+        self._check(actor, Action.ISSUE_SUPERVISION_LETTER)
+        if self.assignment_of(unit) is None:
+            raise InvalidInput(f"the issue is not assigned to {unit}", "unit")
+        self._supervision_letter_issued(actor=actor.as_record(), unit=unit, letter=dict(letter))
+
+    @event(SupervisionLetterIssued)
+    def _supervision_letter_issued(self, actor: dict[str, str], unit: str, letter: dict[str, Any]) -> None:
+        self.letters.append({"unit": unit, **letter})
+
+    def supervised_for(self, unit: str) -> bool:
+        """Whether a supervision letter already covers the unit's current deadline."""
+        a = self.assignment_of(unit)
+        return a is not None and any(
+            letter["unit"] == unit and letter.get("deadline") == a.deadline.isoformat()
+            for letter in self.letters
+        )
+
+    # -- submission and verification (申请销号, 验收) -------------------------------
+    class Submitted(Event):
+        unit: str
+        summary: str
+
+    def submit(self, actor: Actor, *, summary: str) -> None:
+        summary = _text(summary, "summary")
+        self._check(actor, Action.SUBMIT)
+        self._submitted(actor=actor.as_record(), unit=actor.unit, summary=summary)
+
+    @event(Submitted)
+    def _submitted(self, actor: dict[str, str], unit: str, summary: str) -> None:
+        self.status = next_status(self.status, Action.SUBMIT)
+        self.submitted_by = actor["user_id"]
+
+    class VerificationPassed(Event):
+        note: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = next_status(aggregate.status, Action.PASS_VERIFICATION)
+            aggregate.closed_at = self.timestamp
+
+    class VerificationFailed(Event):
+        note: str
+
+    def verify(self, actor: Actor, *, passed: bool, note: str = "") -> None:
+        """Closes (销号) or returns (退回) a submitted issue."""
+        note = _text(note, "note", required=not passed)
+        action = Action.PASS_VERIFICATION if passed else Action.FAIL_VERIFICATION
+        self._check(actor, action)
+        if actor.user_id and actor.user_id == self.submitted_by:
+            raise Forbidden("the verifier may not be the user who submitted the rectification")
+        if passed:
+            self.trigger_event(self.VerificationPassed, actor=actor.as_record(), note=note)
+        else:
+            self._verification_failed(actor=actor.as_record(), note=note)
+
+    @event(VerificationFailed)
+    def _verification_failed(self, actor: dict[str, str], note: str) -> None:
+        self.status = next_status(self.status, Action.FAIL_VERIFICATION)
+
+    # -- look-back (回头看) ---------------------------------------------------------
+    class Reopened(Event):
+        reason: str
+        deadline: str | None
+
+    def reopen(self, actor: Actor, *, reason: str, deadline: date | str | None = None) -> None:
+        """Reopens a closed problem; an optional new deadline for every assigned unit."""
+        reason = _text(reason, "reason")
+        new = _date(deadline, "deadline").isoformat() if deadline else None
+        self._check(actor, Action.REOPEN)
+        self._reopened(actor=actor.as_record(), reason=reason, deadline=new)
+
+    @event(Reopened)
+    def _reopened(self, actor: dict[str, str], reason: str, deadline: str | None) -> None:
+        self.status = next_status(self.status, Action.REOPEN)
+        self.closed_at = None
+        self.submitted_by = None
+        if deadline:
+            new = date.fromisoformat(deadline)
+            self.assignments = tuple(Assignment(a.unit, a.role, new) for a in self.assignments)
+
+    # -- not a problem (不予立项) ------------------------------------------------------
+    class Rejected(Event):
+        reason: str
+
+    def reject(self, actor: Actor, *, reason: str) -> None:
+        reason = _text(reason, "reason")
+        self._check(actor, Action.REJECT)
+        self._rejected(actor=actor.as_record(), reason=reason)
+
+    @event(Rejected)
+    def _rejected(self, actor: dict[str, str], reason: str) -> None:
+        self.status = next_status(self.status, Action.REJECT)
+        self.rejection_reason = reason
+
+    class MergedAsDuplicate(Event):
+        duplicate_of: str
+        duplicate_of_code: str
+        reason: str
+
+    def merge_into(self, actor: Actor, original: Issue, *, reason: str = "") -> None:
+        """Rejects this problem as a duplicate of ``original``."""
+        reason = _text(reason, "reason", required=False) or f"duplicate of {original.code}"
+        if original.id == self.id:
+            raise InvalidInput("an issue cannot duplicate itself", "duplicate_of")
+        if original.status is Status.REJECTED:
+            raise InvalidInput("the original is itself rejected", "duplicate_of")
+        self._check(actor, Action.MERGE_AS_DUPLICATE)
+        self._merged_as_duplicate(
+            actor=actor.as_record(),
+            duplicate_of=str(original.id),
+            duplicate_of_code=original.code,
+            reason=reason,
+        )
+
+    @event(MergedAsDuplicate)
+    def _merged_as_duplicate(
+        self, actor: dict[str, str], duplicate_of: str, duplicate_of_code: str, reason: str
+    ) -> None:
+        self.status = next_status(self.status, Action.MERGE_AS_DUPLICATE)
+        self.duplicate_of = duplicate_of
+        self.rejection_reason = reason
+
+    # -- comments and leaders' instructions (批示) ------------------------------------
+    class CommentAdded(Event):
+        text: str
+        instruction: bool
+
+    def comment(self, actor: Actor, *, text: str) -> None:
+        text = _text(text, "text")
+        self._check(actor, Action.COMMENT)
+        self._comment_added(actor=actor.as_record(), text=text, instruction=actor.role is Role.LEADER)
+
+    @event(CommentAdded)
+    def _comment_added(self, actor: dict[str, str], text: str, instruction: bool) -> None:
+        pass

@@ -1,0 +1,140 @@
+"""A user account. Admin actions on accounts are history too."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.actor import Actor, Role
+from domain.errors import Forbidden, InvalidInput
+
+USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
+ASSIGNABLE_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
+
+
+def user_id(username: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"rectify:user:{username}")
+
+
+def check_username(username: str) -> str:
+    username = (username or "").strip().lower()
+    if not (2 <= len(username) <= 40) or not set(username) <= USERNAME_CHARS:
+        raise InvalidInput("username must be 2 to 40 lower-case letters, digits, '.', '-' or '_'", "username")
+    return username
+
+
+def check_role_name(role: str) -> Role:
+    try:
+        r = Role(role)
+    except ValueError:
+        r = Role.SYSTEM
+    if r is Role.SYSTEM:
+        allowed = ", ".join(r.value for r in ASSIGNABLE_ROLES)
+        raise InvalidInput(f"role must be one of {allowed}", "role") from None
+    return r
+
+
+def _check_admin(actor: Actor) -> None:
+    if actor.role not in (Role.ADMIN, Role.SYSTEM):
+        raise Forbidden("only an admin manages users")
+
+
+class User(Aggregate):
+    """The password is kept only as a hash made by the services layer."""
+
+    username: str
+    name: str
+    role: Role
+    unit: str
+    password_hash: str
+    active: bool
+
+    @staticmethod
+    def create_id(username: str, **_: Any) -> UUID:
+        return user_id(username)
+
+    @property
+    def as_actor(self) -> Actor:
+        return Actor(str(self.id), self.username, self.role, self.unit)
+
+    class Event(Aggregate.Event):
+        actor: dict[str, str]
+
+    class Created(Event, Aggregate.Created):
+        username: str
+        name: str
+        role: str
+        unit: str
+        password_hash: str
+
+    @classmethod
+    def create(
+        cls, actor: Actor, *, username: str, name: str, role: str, unit: str, password_hash: str
+    ) -> User:
+        _check_admin(actor)
+        username = check_username(username)
+        r = check_role_name(role)
+        if not unit:
+            raise InvalidInput("unit must name the user's unit", "unit")
+        return cls(
+            actor=actor.as_record(),
+            username=username,
+            name=(name or "").strip() or username,
+            role=str(r),
+            unit=unit,
+            password_hash=password_hash,
+        )
+
+    @event(Created)
+    def __init__(
+        self, *, actor: dict[str, str], username: str, name: str, role: str, unit: str, password_hash: str
+    ) -> None:
+        self.username = username
+        self.name = name
+        self.role = Role(role)
+        self.unit = unit
+        self.password_hash = password_hash
+        self.active = True
+
+    class RoleChanged(Event):
+        role: str
+        unit: str
+
+    def change_role(self, actor: Actor, *, role: str, unit: str) -> None:
+        _check_admin(actor)
+        r = check_role_name(role)
+        if not unit:
+            raise InvalidInput("unit must name the user's unit", "unit")
+        self._role_changed(actor=actor.as_record(), role=str(r), unit=unit)
+
+    @event(RoleChanged)
+    def _role_changed(self, actor: dict[str, str], role: str, unit: str) -> None:
+        self.role = Role(role)
+        self.unit = unit
+
+    class PasswordChanged(Event):
+        password_hash: str
+
+    def change_password(self, actor: Actor, *, password_hash: str) -> None:
+        if actor.user_id != str(self.id):
+            _check_admin(actor)
+        self._password_changed(actor=actor.as_record(), password_hash=password_hash)
+
+    @event(PasswordChanged)
+    def _password_changed(self, actor: dict[str, str], password_hash: str) -> None:
+        self.password_hash = password_hash
+
+    class Deactivated(Event):
+        reason: str
+
+    def deactivate(self, actor: Actor, *, reason: str) -> None:
+        _check_admin(actor)
+        if not self.active:
+            return
+        self._deactivated(actor=actor.as_record(), reason=(reason or "").strip())
+
+    @event(Deactivated)
+    def _deactivated(self, actor: dict[str, str], reason: str) -> None:
+        self.active = False

@@ -1,0 +1,1 @@
+"""Application services: command handlers, projections, queries, composition root."""

@@ -1,0 +1,77 @@
+"""The composition root: everything is built here from one ``Settings``.
+
+The CLI, the web app, the worker, the scheduler, the benchmarks and the tests
+all call :func:`build`; nothing connects to a database at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from eventsourcing.utils import get_topic
+from sqlalchemy import Engine
+
+from domain.deadlines import Policy
+from domain.issue import Issue
+from services.application import Rectify
+from services.database import eventsourcing_env, make_engine
+from services.deadlines import SweepResult
+from services.read_model.projector import Projector
+from services.read_model.queries import Queries
+from services.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    app: Rectify
+    projector: Projector
+    queries: Queries
+    reader: Engine
+    writer: Engine
+    _closed: bool = field(default=False, repr=False)
+
+    def init(self) -> bool:
+        """Creates the stores (safe to run twice). True when the read model
+        must be rebuilt because its schema changed."""
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.settings.data_dir / "evidence").mkdir(exist_ok=True)
+        (self.settings.data_dir / "documents").mkdir(exist_ok=True)
+        return self.projector.setup()
+
+    def has_issues(self) -> bool:
+        """Asked of the event store, not the read model."""
+        found = self.app.recorder.select_notifications(
+            start=None, limit=1, topics=[get_topic(Issue.Reported)]
+        )
+        return bool(found)
+
+    def sweep_deadlines(self, today: date | None = None) -> SweepResult:
+        """The deadline job: candidates come from the read model, every
+        decision is taken by the issue aggregates themselves."""
+        return self.app.sweep_deadlines(self.queries.open_issue_ids(), today=today)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.app.close()
+        self.reader.dispose()
+        self.writer.dispose()
+
+
+def build(settings: Settings | None = None) -> Services:
+    settings = settings or Settings.from_env()
+    env = {**eventsourcing_env(settings.database_url), **settings.eventsourcing_env}
+    app = Rectify(env=env, tz=settings.tz)
+    app.deadline_policy = Policy(
+        warn_days=settings.warn_days,
+        escalate_days=settings.escalate_days,
+        escalate_days_key=settings.escalate_days_key,
+    )
+    writer = make_engine(settings.database_url, writer=True)
+    reader = make_engine(settings.database_url)
+    projector = Projector(app, writer)
+    queries = Queries(reader, before_read=projector.ensure_current)
+    return Services(settings, app, projector, queries, reader, writer)

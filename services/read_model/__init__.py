@@ -1,0 +1,1 @@
+"""The read model: SQLAlchemy tables written only by the projector."""

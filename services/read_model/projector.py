@@ -1,0 +1,199 @@
+"""The projector: follows the event log and keeps the read tables.
+
+Exactly once: a batch of events and the new tracking position are written in
+one transaction, and the position moves only by a conditional update
+(``... WHERE position = <where this batch started>``). Two projectors racing
+over the same batch cannot both commit; the loser rolls back and carries on
+from the winner's position. Resumable: after a crash the next run starts at
+the committed position. Rebuildable: :meth:`Projector.rebuild` empties the
+tables, resets the position to zero and catches up.
+
+Rows are derived from aggregate state (``rows.py``): the projector replays
+each event onto its aggregate exactly as the event store does, so the read
+model can never disagree with the aggregates about status, deadlines or
+overdue flags.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Notification
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+
+from domain.letter import LetterBook
+from services.read_model import tables as t
+from services.read_model.rows import RowWriter
+
+Progress = Callable[[int, int], None]
+
+NAME = "read_model"
+DEFAULT_BATCH = 1000
+
+
+class ConcurrentProjection(Exception):
+    """Another projector committed this batch first."""
+
+
+class Projector:
+    def __init__(
+        self,
+        app: Application[UUID],
+        engine: Engine,
+        *,
+        batch_size: int = DEFAULT_BATCH,
+        cache_size: int = 20_000,
+    ) -> None:
+        self.app = app
+        self.engine = engine
+        self.batch_size = batch_size
+        self.cache_size = cache_size
+        self._aggregates: OrderedDict[UUID, Aggregate] = OrderedDict()
+        self._lock = threading.Lock()
+        self.rows = RowWriter()
+
+    # -- schema -----------------------------------------------------------------
+    def setup(self) -> bool:
+        """Creates the tables; rebuilds them when their schema version changed.
+        Returns True when a rebuild is needed (the caller runs it, with progress)."""
+        t.metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            stored = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version")).scalar()
+            if stored is None:
+                conn.execute(insert(t.meta).values(key="schema_version", value=str(t.SCHEMA_VERSION)))
+            has_tracking = conn.execute(
+                select(t.tracking.c.position).where(t.tracking.c.name == NAME)
+            ).first()
+            if has_tracking is None:
+                conn.execute(insert(t.tracking).values(name=NAME, position=0))
+        if stored is not None and stored != str(t.SCHEMA_VERSION):
+            self._drop_and_recreate()
+            return True
+        return False
+
+    def _drop_and_recreate(self) -> None:
+        t.metadata.drop_all(self.engine)
+        t.metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.meta).values(key="schema_version", value=str(t.SCHEMA_VERSION)))
+            conn.execute(insert(t.tracking).values(name=NAME, position=0))
+
+    # -- position -----------------------------------------------------------------
+    def position(self) -> int:
+        with self.engine.connect() as conn:
+            return self._position(conn)
+
+    @staticmethod
+    def _position(conn: Connection) -> int:
+        value = conn.execute(select(t.tracking.c.position).where(t.tracking.c.name == NAME)).scalar()
+        return int(value or 0)
+
+    def head(self) -> int:
+        """The last notification id in the event log."""
+        return int(self.app.recorder.max_notification_id() or 0)
+
+    def lag(self) -> int:
+        return max(0, self.head() - self.position())
+
+    # -- catching up ------------------------------------------------------------------
+    def catch_up(
+        self,
+        *,
+        until: int | None = None,
+        progress: Progress | None = None,
+        max_batches: int | None = None,
+    ) -> int:
+        """Projects every event up to ``until`` (default: the log's head).
+        Returns how many events this call applied."""
+        with self._lock:
+            target = self.head() if until is None else until
+            position = self.position()
+            applied = 0
+            batches = 0
+            while position < target:
+                if max_batches is not None and batches >= max_batches:
+                    break
+                notifications = self.app.recorder.select_notifications(
+                    start=position, limit=self.batch_size, stop=target, inclusive_of_start=False
+                )
+                if not notifications:
+                    break
+                try:
+                    position = self._apply_batch(position, notifications)
+                    applied += len(notifications)
+                except ConcurrentProjection:
+                    position = self.position()
+                batches += 1
+                if progress is not None:
+                    progress(position, target)
+            return applied
+
+    def ensure_current(self) -> None:
+        """Read-your-writes: before a query, project whatever was just recorded."""
+        if self.lag():
+            self.catch_up()
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Empties the read tables and projects the whole log again."""
+        with self._lock:
+            with self.engine.begin() as conn:
+                for table in reversed(t.PROJECTED):
+                    conn.execute(delete(table))
+                conn.execute(update(t.tracking).where(t.tracking.c.name == NAME).values(position=0))
+            self._aggregates.clear()
+            self.rows.forget()
+        return self.catch_up(progress=progress)
+
+    # -- one batch, one transaction -----------------------------------------------------
+    def _apply_batch(self, start: int, notifications: Sequence[Notification]) -> int:
+        mapper = self.app.mapper
+        events = [mapper.to_domain_event(n) for n in notifications]
+        end = notifications[-1].id
+        with self.engine.begin() as conn:
+            self.rows.begin(conn)
+            for event in events:
+                aggregate = self._mutate(event)
+                if isinstance(aggregate, LetterBook):
+                    self.rows.letter_event(event)
+                elif aggregate is not None:
+                    self.rows.changed(aggregate)
+            self.rows.flush(conn)
+            moved = conn.execute(
+                update(t.tracking)
+                .where(t.tracking.c.name == NAME, t.tracking.c.position == start)
+                .values(position=end)
+            )
+            if moved.rowcount != 1:
+                raise ConcurrentProjection
+        return end
+
+    def _mutate(self, event: Any) -> Aggregate | None:
+        """The aggregate after ``event``, replayed exactly as the store does."""
+        originator_id = event.originator_id
+        version = event.originator_version
+        aggregate = self._aggregates.pop(originator_id, None)
+        if aggregate is not None and aggregate.version != version - 1:
+            aggregate = None
+        if aggregate is None and version > 1:
+            aggregate = self._load(originator_id, version - 1)
+        mutated: Aggregate = event.mutate(aggregate)
+        self._aggregates[originator_id] = mutated
+        while len(self._aggregates) > self.cache_size:
+            self._aggregates.popitem(last=False)
+        return mutated
+
+    def _load(self, originator_id: UUID, version: int) -> Aggregate | None:
+        aggregate: Aggregate | None = None
+        event: Any
+        for event in self.app.events.get(originator_id, lte=version):
+            aggregate = event.mutate(aggregate)
+        return aggregate
+
+    def forget_cache(self) -> None:
+        self._aggregates.clear()

@@ -1,0 +1,307 @@
+"""Queries over the read tables: issue lists, counts, org and account lists.
+
+Every issue query is scoped to what the caller may see (the same rules as
+``domain.access.may_see``, expressed over the ``rm_issue_scope`` table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, and_, distinct, func, or_, select
+
+from domain.actor import Actor, Role
+from domain.errors import InvalidInput
+from domain.lifecycle import OPEN_STATUSES, Status
+from services.read_model import tables as t
+
+MAX_PER_PAGE = 100
+SEES_ALL = (Role.ADMIN, Role.LEADER, Role.INSPECTOR, Role.SYSTEM)
+
+
+@dataclass(frozen=True)
+class IssueFilter:
+    status: str | None = None
+    unit: str | None = None
+    campaign: str | None = None
+    aspect: str | None = None
+    category: str | None = None
+    source: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True)
+class IssueSummary:
+    id: str
+    code: str
+    campaign: str
+    title: str
+    description: str
+    source: str
+    aspect: str
+    category: str
+    severity: str
+    key: bool
+    unit: str
+    status: str
+    lead: str | None
+    assignments: tuple[dict[str, str], ...]
+    deadline: date | None
+    overdue: bool
+    discovered_at: date
+    reported_at: datetime
+    closed_at: datetime | None
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[IssueSummary]
+    total: int
+    page: int
+    per_page: int
+
+
+@dataclass(frozen=True)
+class StatsRow:
+    key: str
+    name: str
+    total: int = 0
+    open: int = 0
+    closed: int = 0
+    rejected: int = 0
+    overdue: int = 0
+    closed_on_time: int = 0
+
+    @property
+    def closure_rate(self) -> float:
+        """Closed among the problems that are not rejected."""
+        valid = self.total - self.rejected
+        return round(self.closed / valid, 4) if valid else 0.0
+
+    @property
+    def on_time_rate(self) -> float:
+        """Closed without a deadline ever recorded missed, among the closed."""
+        return round(self.closed_on_time / self.closed, 4) if self.closed else 0.0
+
+
+@dataclass(frozen=True)
+class Stats:
+    by: str
+    rows: list[StatsRow] = field(default_factory=list)
+
+
+def _visible(actor: Actor) -> ColumnElement[bool] | None:
+    if actor.role in SEES_ALL:
+        return None
+    scope = select(t.issue_scope.c.issue_id).where(t.issue_scope.c.unit == actor.unit)
+    if actor.role is Role.CLERK:
+        scope = scope.where(t.issue_scope.c.relation == "located")
+    elif actor.role is Role.HANDLER:
+        scope = scope.where(t.issue_scope.c.relation == "assigned")
+    elif actor.role is not Role.REVIEWER:
+        return t.issues.c.id.is_(None)
+    return t.issues.c.id.in_(scope)
+
+
+def _like(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class Queries:
+    """Reads. ``before_read`` brings the projection up to date first, so a
+    caller always reads its own writes."""
+
+    def __init__(self, engine: Engine, before_read: Callable[[], None] | None = None) -> None:
+        self.engine = engine
+        self.before_read = before_read or (lambda: None)
+
+    # -- issues ---------------------------------------------------------------------
+    def _conditions(self, actor: Actor, f: IssueFilter) -> list[ColumnElement[bool]]:
+        i = t.issues.c
+        where: list[ColumnElement[bool]] = []
+        visible = _visible(actor)
+        if visible is not None:
+            where.append(visible)
+        if f.status:
+            statuses = [s.strip() for s in f.status.split(",") if s.strip()]
+            bad = [s for s in statuses if s not in {x.value for x in Status}]
+            if bad:
+                raise InvalidInput(f"unknown status {bad[0]!r}", "status")
+            where.append(i.status.in_(statuses))
+        if f.unit:
+            where.append(i.id.in_(select(t.issue_scope.c.issue_id).where(t.issue_scope.c.unit == f.unit)))
+        for name in ("campaign", "aspect", "category", "source"):
+            value = getattr(f, name)
+            if value:
+                where.append(getattr(i, name) == value)
+        if f.overdue is not None:
+            where.append(i.overdue.is_(f.overdue))
+        if f.q and f.q.strip():
+            pattern = _like(f.q.strip())
+            where.append(or_(i.title.like(pattern, escape="\\"), i.description.like(pattern, escape="\\")))
+        return where
+
+    def list_issues(self, actor: Actor, f: IssueFilter) -> Page:
+        if f.page < 1:
+            raise InvalidInput("page starts at 1", "page")
+        if not 1 <= f.per_page <= MAX_PER_PAGE:
+            raise InvalidInput(f"per_page is between 1 and {MAX_PER_PAGE}", "per_page")
+        self.before_read()
+        where = self._conditions(actor, f)
+        i = t.issues.c
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(t.issues).where(*where)).scalar_one()
+            rows = conn.execute(
+                select(t.issues)
+                .where(*where)
+                .order_by(i.reported_at.desc(), i.id.desc())
+                .limit(f.per_page)
+                .offset((f.page - 1) * f.per_page)
+            ).mappings()
+            items = [_summary(r) for r in rows]
+        return Page(items=items, total=int(total), page=f.page, per_page=f.per_page)
+
+    def open_issue_ids(self, status: str = Status.ASSIGNED) -> list[str]:
+        """Ids of issues in a status (the deadline job's candidates)."""
+        self.before_read()
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(t.issues.c.id).where(t.issues.c.status == status)).scalars())
+
+    # -- counts ------------------------------------------------------------------------
+    def stats(self, actor: Actor, *, by: str = "unit", campaign: str | None = None) -> Stats:
+        if by not in ("unit", "aspect", "source"):
+            raise InvalidInput("by is one of unit, aspect, source", "by")
+        self.before_read()
+        i = t.issues.c
+        where: list[ColumnElement[bool]] = []
+        visible = _visible(actor)
+        if visible is not None:
+            where.append(visible)
+        if campaign:
+            where.append(i.campaign == campaign)
+        counted = [
+            i.status,
+            i.overdue,
+            and_(i.status == Status.CLOSED, i.ever_overdue.is_(False)).label("on_time"),
+        ]
+        with self.engine.connect() as conn:
+            if by == "unit":
+                names = self._root_children(conn)
+                group_key: Any = t.issue_scope.c.unit
+                query = (
+                    select(group_key, *counted, func.count(distinct(i.id)))
+                    .select_from(t.issue_scope.join(t.issues, t.issues.c.id == t.issue_scope.c.issue_id))
+                    .where(group_key.in_(list(names)), *where)
+                )
+            else:
+                group_key = getattr(i, by)
+                names = self._names(conn, by, campaign)
+                query = select(group_key, *counted, func.count()).where(*where)
+            result = conn.execute(query.group_by(group_key, *counted[:2], counted[2])).all()
+        tallies: dict[str, dict[str, int]] = {k: {} for k in names}
+        for key, status, overdue, on_time, n in result:
+            tally = tallies.setdefault(key, {})
+            tally["total"] = tally.get("total", 0) + n
+            bucket = "open" if status in OPEN_STATUSES else status
+            tally[bucket] = tally.get(bucket, 0) + n
+            if overdue:
+                tally["overdue"] = tally.get("overdue", 0) + n
+            if on_time:
+                tally["closed_on_time"] = tally.get("closed_on_time", 0) + n
+        rows = [StatsRow(key=k, name=names.get(k, k), **v) for k, v in tallies.items()]
+        return Stats(by=by, rows=rows)
+
+    def _root_children(self, conn: Any) -> dict[str, str]:
+        root = conn.execute(select(t.units.c.code).where(t.units.c.parent.is_(None))).scalar()
+        rows = conn.execute(
+            select(t.units.c.code, t.units.c.name).where(t.units.c.parent == root).order_by(t.units.c.code)
+        ).all()
+        return {str(code): str(name) for code, name in rows}
+
+    def _names(self, conn: Any, by: str, campaign: str | None) -> dict[str, str]:
+        if by == "source":
+            from domain.vocabulary import LABELS_ZH, Source
+
+            return {s.value: LABELS_ZH[s.value] for s in Source}
+        query = select(t.campaigns.c.aspects)
+        if campaign:
+            query = query.where(t.campaigns.c.code == campaign)
+        names: dict[str, str] = {}
+        for (aspects,) in conn.execute(query):
+            for a in aspects:
+                names.setdefault(a["code"], a["name"])
+        return names
+
+    # -- org and accounts ------------------------------------------------------------------
+    def units(self, *, parent: str | None = None) -> list[dict[str, Any]]:
+        self.before_read()
+        query = select(t.units).order_by(t.units.c.depth, t.units.c.code)
+        if parent:
+            query = query.where(t.units.c.parent == parent)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def users(self, *, unit: str | None = None) -> list[dict[str, Any]]:
+        self.before_read()
+        query = select(t.users).order_by(t.users.c.username)
+        if unit:
+            query = query.where(t.users.c.unit == unit)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def campaigns(self) -> list[dict[str, Any]]:
+        self.before_read()
+        with self.engine.connect() as conn:
+            return [
+                dict(r) for r in conn.execute(select(t.campaigns).order_by(t.campaigns.c.code)).mappings()
+            ]
+
+    def letters(self, *, unit: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        self.before_read()
+        query = select(t.letters).order_by(t.letters.c.number)
+        if unit:
+            query = query.where(t.letters.c.unit == unit)
+        if kind:
+            query = query.where(t.letters.c.kind == kind)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def count_issues(self) -> int:
+        self.before_read()
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.issues)).scalar_one())
+
+
+def _summary(r: Any) -> IssueSummary:
+    return IssueSummary(
+        id=r["id"],
+        code=r["code"],
+        campaign=r["campaign"],
+        title=r["title"],
+        description=r["description"],
+        source=r["source"],
+        aspect=r["aspect"],
+        category=r["category"],
+        severity=r["severity"],
+        key=r["key"],
+        unit=r["unit"],
+        status=r["status"],
+        lead=r["lead"],
+        assignments=tuple(r["assignments"]),
+        deadline=r["deadline"],
+        overdue=r["overdue"],
+        discovered_at=r["discovered_at"],
+        reported_at=r["reported_at"],
+        closed_at=r["closed_at"],
+        updated_at=r["updated_at"],
+        version=r["version"],
+    )

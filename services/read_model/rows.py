@@ -1,0 +1,175 @@
+"""How aggregate state becomes read-table rows, written once per batch."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+from sqlalchemy import Connection, delete, insert, select
+
+from domain.campaign import Campaign
+from domain.issue import Issue
+from domain.letter import LetterBook
+from domain.unit import Unit
+from domain.user import User
+from services.read_model import tables as t
+
+
+def issue_row(issue: Issue) -> dict[str, Any]:
+    return {
+        "id": str(issue.id),
+        "code": issue.code,
+        "campaign": issue.campaign,
+        "number": issue.number,
+        "title": issue.title,
+        "description": issue.description,
+        "source": issue.source,
+        "aspect": issue.aspect,
+        "category": issue.category,
+        "severity": issue.severity,
+        "key": issue.key,
+        "unit": issue.unit,
+        "status": str(issue.status),
+        "lead": issue.lead,
+        "assignments": [a.as_record() for a in issue.assignments],
+        "deadline": issue.deadline,
+        "overdue": issue.overdue,
+        "ever_overdue": bool(issue.missed),
+        "discovered_at": issue.discovered_at,
+        "reported_at": issue.created_on,
+        "closed_at": issue.closed_at,
+        "updated_at": issue.modified_on,
+        "version": issue.version,
+        "reporter": issue.reported_by.get("username", ""),
+        "letters": len(issue.letters),
+        "evidence": len(issue.evidence),
+    }
+
+
+def unit_row(unit: Unit) -> dict[str, Any]:
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind,
+        "parent": unit.parent,
+        "path": "/" + "/".join(unit.path) + "/",
+        "depth": len(unit.path),
+    }
+
+
+def campaign_row(c: Campaign) -> dict[str, Any]:
+    return {
+        "code": c.code,
+        "name": c.name,
+        "deadline": c.deadline,
+        "aspects": c.aspects,
+        "issues_numbered": c.issues_numbered,
+    }
+
+
+def user_row(u: User) -> dict[str, Any]:
+    return {
+        "username": u.username,
+        "id": str(u.id),
+        "name": u.name,
+        "role": str(u.role),
+        "unit": u.unit,
+        "active": u.active,
+    }
+
+
+class RowWriter:
+    """Collects the aggregates a batch changed, then writes their rows."""
+
+    def __init__(self) -> None:
+        self._paths: dict[str, tuple[str, ...]] = {}
+        self._reset()
+
+    def _reset(self) -> None:
+        self._issues: dict[Any, Issue] = {}
+        self._units: dict[Any, Unit] = {}
+        self._campaigns: dict[Any, Campaign] = {}
+        self._users: dict[Any, User] = {}
+        self._letters: list[dict[str, Any]] = []
+
+    def forget(self) -> None:
+        self._paths.clear()
+        self._reset()
+
+    def begin(self, conn: Connection) -> None:
+        self._reset()
+
+    def changed(self, aggregate: Aggregate) -> None:
+        if isinstance(aggregate, Issue):
+            self._issues[aggregate.id] = aggregate
+        elif isinstance(aggregate, Unit):
+            self._units[aggregate.id] = aggregate
+            self._paths[aggregate.code] = tuple(aggregate.path)
+        elif isinstance(aggregate, Campaign):
+            self._campaigns[aggregate.id] = aggregate
+        elif isinstance(aggregate, User):
+            self._users[aggregate.id] = aggregate
+
+    def letter_event(self, event: Any) -> None:
+        if isinstance(event, LetterBook.LetterIssued):
+            self._letters.append(
+                {
+                    "number": event.number,
+                    "kind": event.kind,
+                    "doc_no": event.doc_no,
+                    "unit": event.unit,
+                    "issued_on": date.fromisoformat(event.issued_on),
+                    "respond_by": date.fromisoformat(event.respond_by) if event.respond_by else None,
+                    "subject": event.subject,
+                    "issues": list(event.issues),
+                }
+            )
+
+    def _path(self, conn: Connection, code: str) -> tuple[str, ...]:
+        path = self._paths.get(code)
+        if path is None:
+            stored = conn.execute(select(t.units.c.path).where(t.units.c.code == code)).scalar()
+            path = tuple(p for p in (stored or f"/{code}/").split("/") if p)
+            self._paths[code] = path
+        return path
+
+    def _scope_rows(self, conn: Connection, issue: Issue) -> list[dict[str, str]]:
+        issue_id = str(issue.id)
+        rows = {(u, "located") for u in self._path(conn, issue.unit)}
+        for unit in issue.assigned_units:
+            rows.update((u, "assigned") for u in self._path(conn, unit))
+        return [{"issue_id": issue_id, "unit": u, "relation": r} for u, r in sorted(rows)]
+
+    def flush(self, conn: Connection) -> None:
+        self._replace(conn, t.units, t.units.c.code, [unit_row(u) for u in self._units.values()])
+        self._replace(
+            conn, t.campaigns, t.campaigns.c.code, [campaign_row(c) for c in self._campaigns.values()]
+        )
+        self._replace(conn, t.users, t.users.c.username, [user_row(u) for u in self._users.values()])
+        if self._issues:
+            ids = [str(i) for i in self._issues]
+            rows = [issue_row(i) for i in self._issues.values()]
+            scope = [r for i in self._issues.values() for r in self._scope_rows(conn, i)]
+            for chunk in _chunks(ids):
+                conn.execute(delete(t.issue_scope).where(t.issue_scope.c.issue_id.in_(chunk)))
+                conn.execute(delete(t.issues).where(t.issues.c.id.in_(chunk)))
+            conn.execute(insert(t.issues), rows)
+            if scope:
+                conn.execute(insert(t.issue_scope), scope)
+        if self._letters:
+            conn.execute(insert(t.letters), self._letters)
+        self._reset()
+
+    @staticmethod
+    def _replace(conn: Connection, table: Any, key: Any, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        keys = [r[key.name] for r in rows]
+        for chunk in _chunks(keys):
+            conn.execute(delete(table).where(key.in_(chunk)))
+        conn.execute(insert(table), rows)
+
+
+def _chunks(items: list[Any], size: int = 500) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

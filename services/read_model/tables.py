@@ -1,0 +1,166 @@
+"""Read tables. Their one writer is :mod:`services.read_model.projector`.
+
+Migration path: the tables hold nothing that is not derived from the event
+log, so a schema change bumps :data:`SCHEMA_VERSION` and the projector drops
+and rebuilds them from the events (``rectify project --rebuild`` does the same
+by hand). No alembic migrations are needed for read tables.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores instants in UTC and gives them back time-zone aware on every database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: Bump when a table below changes: the read model is then rebuilt from events.
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+tracking = Table(
+    "rm_tracking",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+meta = Table(
+    "rm_meta",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
+issues = Table(
+    "rm_issues",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("campaign", String(40), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("aspect", String(40), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("key", Boolean, nullable=False),
+    Column("unit", String(40), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("lead", String(40)),
+    Column("assignments", JSON, nullable=False),
+    Column("deadline", Date),
+    Column("overdue", Boolean, nullable=False),
+    Column("ever_overdue", Boolean, nullable=False),
+    Column("discovered_at", Date, nullable=False),
+    Column("reported_at", UTCDateTime(), nullable=False),
+    Column("closed_at", UTCDateTime()),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("reporter", String(40), nullable=False),
+    Column("letters", Integer, nullable=False),
+    Column("evidence", Integer, nullable=False),
+    Index("ix_rm_issues_reported", "reported_at", "id"),
+    Index("ix_rm_issues_campaign_number", "campaign", "number"),
+    Index("ix_rm_issues_status", "status"),
+    Index("ix_rm_issues_aspect", "aspect", "category"),
+    Index("ix_rm_issues_overdue", "overdue"),
+)
+
+# One row per (issue, unit) for the location's unit and each of its ancestors
+# ("located"), and likewise for each assigned unit ("assigned"): subtree
+# filters and visibility scopes become one indexed equality.
+issue_scope = Table(
+    "rm_issue_scope",
+    metadata,
+    Column("issue_id", String(36), primary_key=True),
+    Column("unit", String(40), primary_key=True),
+    Column("relation", String(8), primary_key=True),
+    Index("ix_rm_issue_scope_unit", "unit", "relation", "issue_id"),
+)
+
+units = Table(
+    "rm_units",
+    metadata,
+    Column("code", String(40), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("parent", String(40)),
+    Column("path", Text, nullable=False),
+    Column("depth", Integer, nullable=False),
+    Index("ix_rm_units_parent", "parent"),
+)
+
+campaigns = Table(
+    "rm_campaigns",
+    metadata,
+    Column("code", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("aspects", JSON, nullable=False),
+    Column("issues_numbered", Integer, nullable=False),
+)
+
+users = Table(
+    "rm_users",
+    metadata,
+    Column("username", String(40), primary_key=True),
+    Column("id", String(36), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("unit", String(40), nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+letters = Table(
+    "rm_letters",
+    metadata,
+    Column("number", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("doc_no", String(80), nullable=False),
+    Column("unit", String(40), nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("respond_by", Date),
+    Column("subject", Text, nullable=False),
+    Column("issues", JSON, nullable=False),
+    Index("ix_rm_letters_unit", "unit", "kind"),
+)
+
+#: The tables a rebuild empties (tracking and meta are reset separately).
+PROJECTED = (issues, issue_scope, units, campaigns, users, letters)

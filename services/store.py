@@ -1,0 +1,165 @@
+"""The eventsourcing ``Application`` base: loading, saving, the unit of work.
+
+Command handlers (in ``services/org.py``, ``accounts.py``, ``issues.py``,
+``deadlines.py``) load aggregates with :meth:`_get`, let them decide, and hand
+them to :meth:`_save`. ``save()`` is the unit of work: every aggregate a command
+touched is written in one transaction or not at all. Inside
+:meth:`unit_of_work` several commands share one transaction (bulk loads such
+as the demo city and the ledger import use it).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID, uuid5
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import RecordConflictError
+from eventsourcing.utils import EnvType
+
+from domain.campaign import campaign_id
+from domain.errors import AlreadyExists, InvalidInput, NotFound, StaleVersion
+from domain.unit import Unit, unit_id
+
+A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
+
+CONFLICT_RETRIES = 5
+
+
+def resolve_issue_ref(ref: str | UUID) -> UUID:
+    """An issue id (UUID) or code (``YC2023-0001``) to the issue's id."""
+    if isinstance(ref, UUID):
+        return ref
+    ref = str(ref).strip()
+    try:
+        return UUID(ref)
+    except ValueError:
+        pass
+    prefix, sep, number = ref.rpartition("-")
+    if not sep or not prefix or not number.isdigit():
+        raise NotFound(f"no issue {ref!r}: give an issue id or a code such as YC2023-0001")
+    return uuid5(campaign_id(prefix), f"issue-{int(number)}")
+
+
+class EventSourcedApp(Application[UUID]):
+    """Infrastructure shared by the command handlers."""
+
+    env: ClassVar[dict[str, str]] = {
+        # Units, campaigns and users are read by nearly every command.
+        "AGGREGATE_CACHE_MAXSIZE": "20000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
+
+    def __init__(self, env: EnvType | None = None, *, tz: ZoneInfo | None = None) -> None:
+        super().__init__(env)
+        self.tz = tz or ZoneInfo("Asia/Shanghai")
+        self._local = threading.local()
+        self.saved_listeners: list[Callable[[int], None]] = []
+
+    # -- time -------------------------------------------------------------------
+    def today(self) -> date:
+        return datetime.now(self.tz).date()
+
+    # -- unit of work -------------------------------------------------------------
+    @property
+    def _pending(self) -> dict[UUID, Aggregate] | None:
+        return getattr(self._local, "pending", None)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[None]:
+        """Commands inside share one transaction, saved when the block ends."""
+        if self._pending is not None:
+            yield
+            return
+        self._local.pending = {}
+        try:
+            yield
+            pending = self._local.pending
+        finally:
+            self._local.pending = None
+        if pending:
+            self._commit(*pending.values())
+
+    def _save(self, *aggregates: Aggregate) -> None:
+        pending = self._pending
+        if pending is not None:
+            for a in aggregates:
+                pending[a.id] = a
+            return
+        self._commit(*aggregates)
+
+    def _commit(self, *aggregates: Aggregate) -> None:
+        recordings = self.save(*aggregates)
+        last = max((r.notification.id for r in recordings if r.notification.id), default=0)
+        if last:
+            for listener in self.saved_listeners:
+                listener(last)
+
+    def _retrying(self, command: Callable[[], T], *, expected_version: int | None = None) -> T:
+        """Runs a load-decide-save command again when a concurrent writer won the
+        race; with an expected version (``If-Match``) a lost race is an error."""
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                return command()
+            except RecordConflictError:
+                if self._pending is not None or attempt == CONFLICT_RETRIES - 1:
+                    raise
+                if expected_version is not None:
+                    raise StaleVersion(expected_version, expected_version + 1) from None
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _check_version(aggregate: Aggregate, expected_version: int | None) -> None:
+        if expected_version is not None and aggregate.version != expected_version:
+            raise StaleVersion(expected_version, aggregate.version)
+
+    # -- loading ------------------------------------------------------------------
+    def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        pending = self._pending
+        if pending is not None and aggregate_id in pending:
+            found = pending[aggregate_id]
+        else:
+            try:
+                found = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
+            if pending is not None:
+                pending[aggregate_id] = found
+        return found if isinstance(found, cls) else None
+
+    def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
+        found = self._find(cls, aggregate_id)
+        if found is None:
+            raise NotFound(f"no {what}")
+        return found
+
+    def _create(self, aggregate: A, what: str) -> A:
+        if self._find(type(aggregate), aggregate.id) is not None:
+            raise AlreadyExists(f"{what} already exists")
+        return aggregate
+
+    def _unit(self, code: str, field: str = "unit") -> Unit:
+        unit = self._find(Unit, unit_id(code)) if code else None
+        if unit is None:
+            raise InvalidInput(f"no unit with code {code!r}", field)
+        return unit
+
+    def within(self, unit: str, ancestor: str) -> bool:
+        """Whether ``unit`` is ``ancestor`` or below it in the org tree."""
+        if unit == ancestor:
+            return True
+        found = self._find(Unit, unit_id(unit)) if unit else None
+        return found is not None and ancestor in found.path
+
+    def events_of(self, aggregate_id: UUID, *, until: datetime | None = None) -> list[Any]:
+        events: list[Any] = list(self.events.get(aggregate_id))
+        if until is not None:
+            events = [e for e in events if e.timestamp <= until]
+        return events

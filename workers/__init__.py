@@ -1,0 +1,1 @@
+"""Job functions and the worker and scheduler entry points."""
