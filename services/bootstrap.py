@@ -72,6 +72,6 @@ def build(settings: Settings | None = None) -> Services:
     )
     writer = make_engine(settings.database_url, writer=True)
     reader = make_engine(settings.database_url)
-    projector = Projector(app, writer)
+    projector = Projector(app, writer, tz=settings.tz)
     queries = Queries(reader, before_read=projector.ensure_current)
     return Services(settings, app, projector, queries, reader, writer)

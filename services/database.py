@@ -58,6 +58,7 @@ def eventsourcing_env(database_url: str) -> dict[str, str]:
         "POSTGRES_PASSWORD": url.password or "",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
         "POSTGRES_LOCK_TIMEOUT": "10",
+        "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "10",
     }
@@ -89,5 +90,7 @@ def make_engine(database_url: str, *, writer: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
         return engine
-    kwargs.update(pool_size=2 if writer else 5, max_overflow=10, pool_pre_ping=True)
+    kwargs.update(
+        pool_size=2 if writer else 5, max_overflow=10, pool_pre_ping=True, connect_args={"connect_timeout": 5}
+    )
     return create_engine(url, **kwargs)

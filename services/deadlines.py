@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from uuid import UUID
+
+from eventsourcing.persistence import RecordConflictError
 
 from domain.actor import Actor, system_actor
 from domain.deadlines import DeadlineAction, Policy, due_actions
@@ -15,6 +17,7 @@ from services.issues import IssueCommands
 
 #: How long a unit has to answer a supervision letter.
 RESPOND_WITHIN_DAYS = 7
+SWEEP_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,14 @@ class SweepResult:
     missed: int
     letters: int
     escalated: int
+
+
+@dataclass
+class DeadlineFindings:
+    checked: int = 0
+    warned: int = 0
+    missed: int = 0
+    escalate: dict[str, list[UUID]] = field(default_factory=dict)  # unit -> issues
 
 
 class DeadlineCommands(IssueCommands):
@@ -39,34 +50,87 @@ class DeadlineCommands(IssueCommands):
         """The system records, for each candidate issue, what its deadlines call
         for today; overdue issues of one unit share one supervision letter.
         Running it twice on the same day records nothing new."""
-        actor = actor or system_actor()
         today = today or self.today()
-        warned = missed = escalated = 0
-        to_escalate: dict[str, list[Issue]] = defaultdict(list)
-        for ref in candidates:
-            issue = self._find(Issue, UUID(str(ref)))
+        findings = self.record_deadlines(candidates, today=today, actor=actor)
+        return self.escalate_overdue(findings, today=today, actor=actor)
+
+    def record_deadlines(
+        self,
+        candidates: list[str],
+        *,
+        today: date,
+        actor: Actor | None = None,
+        findings: DeadlineFindings | None = None,
+    ) -> DeadlineFindings:
+        """The first half of the sweep: warnings and missed deadlines, in chunks
+        of one transaction each; collects what must be escalated."""
+        actor = actor or system_actor()
+        findings = findings or DeadlineFindings()
+        for start in range(0, len(candidates), SWEEP_CHUNK):
+            chunk = [UUID(str(ref)) for ref in candidates[start : start + SWEEP_CHUNK]]
+            try:
+                with self.unit_of_work():
+                    found = self._sweep_chunk(chunk, actor, today)
+            except RecordConflictError:
+                # Someone acted on one of these issues meanwhile: one at a time.
+                found = {}
+                for issue_id in chunk:
+                    found.update(self._retrying(partial(self._sweep_chunk, [issue_id], actor, today)))
+            findings.checked += len(chunk)
+            for issue_id, (warned, missed, units) in found.items():
+                findings.warned += warned
+                findings.missed += missed
+                for unit in units:
+                    findings.escalate.setdefault(unit, []).append(issue_id)
+        return findings
+
+    def escalate_overdue(
+        self, findings: DeadlineFindings, *, today: date, actor: Actor | None = None
+    ) -> SweepResult:
+        """The second half: one supervision letter per unit."""
+        actor = actor or system_actor()
+        letters = escalated = 0
+        for unit, issue_ids in sorted(findings.escalate.items()):
+            listed = self._retrying(partial(self._escalate, actor, unit, issue_ids, today))
+            letters += bool(listed)
+            escalated += listed
+        return SweepResult(findings.checked, findings.warned, findings.missed, letters, escalated)
+
+    def _sweep_chunk(
+        self, issue_ids: list[UUID], actor: Actor, today: date
+    ) -> dict[UUID, tuple[int, int, list[str]]]:
+        """Warns and records missed deadlines; returns what each issue needs."""
+        found: dict[UUID, tuple[int, int, list[str]]] = {}
+        for issue_id in issue_ids:
+            issue = self._find(Issue, issue_id)
             if issue is None:
                 continue
-            changed = False
+            warned = missed = 0
+            escalate: list[str] = []
             for action, unit in due_actions(issue, today, self.deadline_policy):
                 if action is DeadlineAction.WARN:
-                    changed |= issue.warn_deadline(actor, unit=unit, today=today)
-                    warned += 1
+                    warned += issue.warn_deadline(actor, unit=unit, today=today)
                 elif action is DeadlineAction.MISS:
-                    changed |= issue.miss_deadline(actor, unit=unit, today=today)
-                    missed += 1
+                    missed += issue.miss_deadline(actor, unit=unit, today=today)
                 else:
-                    to_escalate[unit].append(issue)
-            if changed:
-                self._retrying(lambda issue=issue: self._save(issue))  # type: ignore[misc]
-        letters = 0
-        for unit, issues in sorted(to_escalate.items()):
-            self._escalate(actor, unit, issues, today)
-            letters += 1
-            escalated += len(issues)
-        return SweepResult(len(candidates), warned, missed, letters, escalated)
+                    escalate.append(unit)
+            if warned or missed:
+                self._save(issue)
+            found[issue_id] = (warned, missed, escalate)
+        return found
 
-    def _escalate(self, actor: Actor, unit: str, issues: list[Issue], today: date) -> None:
+    def _escalate(self, actor: Actor, unit: str, issue_ids: list[UUID], today: date) -> int:
+        """One supervision letter to ``unit`` listing its problems that are still
+        overdue long enough; the letter and the facts on its issues are saved
+        together or not at all. Returns how many problems it lists."""
+        issues = [i for i in (self._find(Issue, x) for x in issue_ids) if i is not None]
+        issues = [
+            i
+            for i in issues
+            if (DeadlineAction.SUPERVISE, unit) in due_actions(i, today, self.deadline_policy)
+        ]
+        if not issues:
+            return 0
         book = self.letter_book(actor)
         letter = book.issue(
             actor,
@@ -83,5 +147,5 @@ class DeadlineCommands(IssueCommands):
             issue.issue_supervision_letter(
                 actor, unit=unit, letter={**letter, "deadline": a.deadline.isoformat()}
             )
-        # The letter and the facts on its issues are saved together or not at all.
         self._save(book, *issues)
+        return len(issues)

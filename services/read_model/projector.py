@@ -18,23 +18,48 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Notification
+from eventsourcing.domain import Aggregate, CanMutateAggregate
+from eventsourcing.utils import get_topic
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from domain.campaign import Campaign
+from domain.issue import Issue
 from domain.letter import LetterBook
+from domain.unit import Unit
+from domain.user import User
 from services.read_model import tables as t
 from services.read_model.rows import RowWriter
 
 Progress = Callable[[int, int], None]
 
 NAME = "read_model"
-DEFAULT_BATCH = 1000
+DEFAULT_BATCH = 5000
+
+
+def projected_topics() -> list[str]:
+    """The topics the projector reads: every event of the aggregates it
+    replays, the campaign's start and the letters. Campaign numbering events
+    (one per reported problem) change no row, so the database filters them out."""
+    topics = [get_topic(Campaign.Started), get_topic(LetterBook.LetterIssued)]
+    for aggregate in (Issue, Unit, User):
+        for value in vars(aggregate).values():
+            if isinstance(value, type) and issubclass(value, CanMutateAggregate):
+                topics.append(get_topic(value))
+    return sorted(set(topics))
+
+
+@dataclass(frozen=True)
+class Batch:
+    end: int  # the position after this batch
+    events: list[Any]
 
 
 class ConcurrentProjection(Exception):
@@ -47,6 +72,7 @@ class Projector:
         app: Application[UUID],
         engine: Engine,
         *,
+        tz: tzinfo = UTC,
         batch_size: int = DEFAULT_BATCH,
         cache_size: int = 20_000,
     ) -> None:
@@ -56,7 +82,8 @@ class Projector:
         self.cache_size = cache_size
         self._aggregates: OrderedDict[UUID, Aggregate] = OrderedDict()
         self._lock = threading.Lock()
-        self.rows = RowWriter()
+        self.rows = RowWriter(tz)
+        self.topics = projected_topics()
 
     # -- schema -----------------------------------------------------------------
     def setup(self) -> bool:
@@ -110,29 +137,42 @@ class Projector:
         max_batches: int | None = None,
     ) -> int:
         """Projects every event up to ``until`` (default: the log's head).
-        Returns how many events this call applied."""
-        with self._lock:
+        Returns how far the position moved.
+
+        While one batch is written, the next is read and decoded in a second
+        thread (the database does the waiting, so the two overlap)."""
+        with self._lock, ThreadPoolExecutor(1, thread_name_prefix="projector-read") as reader:
             target = self.head() if until is None else until
-            position = self.position()
-            applied = 0
+            start = position = self.position()
             batches = 0
-            while position < target:
+            pending = reader.submit(self._read, position, target) if position < target else None
+            while pending is not None:
                 if max_batches is not None and batches >= max_batches:
+                    pending.cancel()
                     break
-                notifications = self.app.recorder.select_notifications(
-                    start=position, limit=self.batch_size, stop=target, inclusive_of_start=False
-                )
-                if not notifications:
-                    break
+                batch = pending.result()
+                pending = reader.submit(self._read, batch.end, target) if batch.end < target else None
                 try:
-                    position = self._apply_batch(position, notifications)
-                    applied += len(notifications)
+                    position = self._apply_batch(position, batch)
                 except ConcurrentProjection:
+                    # Another projector got there first: carry on from where it is.
+                    if pending is not None:
+                        pending.result()
                     position = self.position()
+                    pending = reader.submit(self._read, position, target) if position < target else None
                 batches += 1
                 if progress is not None:
                     progress(position, target)
-            return applied
+            return position - start
+
+    def _read(self, start: int, stop: int) -> Batch:
+        notifications = self.app.recorder.select_notifications(
+            start=start, limit=self.batch_size, stop=stop, topics=self.topics, inclusive_of_start=False
+        )
+        # A short page means the filtered log has nothing more up to ``stop``.
+        end = notifications[-1].id if len(notifications) == self.batch_size else stop
+        mapper = self.app.mapper
+        return Batch(end, [mapper.to_domain_event(n) for n in notifications])
 
     def ensure_current(self) -> None:
         """Read-your-writes: before a query, project whatever was just recorded."""
@@ -143,37 +183,38 @@ class Projector:
         """Empties the read tables and projects the whole log again."""
         with self._lock:
             with self.engine.begin() as conn:
-                for table in reversed(t.PROJECTED):
-                    conn.execute(delete(table))
+                if conn.dialect.name == "postgresql":
+                    names = ", ".join(table.name for table in t.PROJECTED)
+                    conn.exec_driver_sql(f"TRUNCATE {names}")
+                else:
+                    for table in t.PROJECTED:
+                        conn.execute(delete(table))
                 conn.execute(update(t.tracking).where(t.tracking.c.name == NAME).values(position=0))
             self._aggregates.clear()
             self.rows.forget()
         return self.catch_up(progress=progress)
 
     # -- one batch, one transaction -----------------------------------------------------
-    def _apply_batch(self, start: int, notifications: Sequence[Notification]) -> int:
-        mapper = self.app.mapper
-        events = [mapper.to_domain_event(n) for n in notifications]
-        end = notifications[-1].id
+    def _apply_batch(self, start: int, batch: Batch) -> int:
         with self.engine.begin() as conn:
             self.rows.begin(conn)
-            for event in events:
+            for event in batch.events:
+                if isinstance(event, (LetterBook.LetterIssued, Campaign.Started)):
+                    self.rows.event(event)
+                    continue
                 aggregate = self._mutate(event)
-                if isinstance(aggregate, LetterBook):
-                    self.rows.letter_event(event)
-                elif aggregate is not None:
-                    self.rows.changed(aggregate)
+                self.rows.changed(aggregate, created=event.originator_version == 1)
             self.rows.flush(conn)
             moved = conn.execute(
                 update(t.tracking)
                 .where(t.tracking.c.name == NAME, t.tracking.c.position == start)
-                .values(position=end)
+                .values(position=batch.end)
             )
             if moved.rowcount != 1:
                 raise ConcurrentProjection
-        return end
+        return batch.end
 
-    def _mutate(self, event: Any) -> Aggregate | None:
+    def _mutate(self, event: Any) -> Aggregate:
         """The aggregate after ``event``, replayed exactly as the store does."""
         originator_id = event.originator_id
         version = event.originator_version

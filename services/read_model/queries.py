@@ -88,7 +88,7 @@ class StatsRow:
 
     @property
     def on_time_rate(self) -> float:
-        """Closed without a deadline ever recorded missed, among the closed."""
+        """Closed on or before the deadline, among the closed."""
         return round(self.closed_on_time / self.closed, 4) if self.closed else 0.0
 
 
@@ -191,7 +191,7 @@ class Queries:
         counted = [
             i.status,
             i.overdue,
-            and_(i.status == Status.CLOSED, i.ever_overdue.is_(False)).label("on_time"),
+            and_(i.status == Status.CLOSED, i.closed_on_time.is_(True)).label("on_time"),
         ]
         with self.engine.connect() as conn:
             if by == "unit":

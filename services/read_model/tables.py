@@ -87,7 +87,7 @@ issues = Table(
     Column("assignments", JSON, nullable=False),
     Column("deadline", Date),
     Column("overdue", Boolean, nullable=False),
-    Column("ever_overdue", Boolean, nullable=False),
+    Column("closed_on_time", Boolean, nullable=False),
     Column("discovered_at", Date, nullable=False),
     Column("reported_at", UTCDateTime(), nullable=False),
     Column("closed_at", UTCDateTime()),
@@ -134,7 +134,6 @@ campaigns = Table(
     Column("name", String(200), nullable=False),
     Column("deadline", Date, nullable=False),
     Column("aspects", JSON, nullable=False),
-    Column("issues_numbered", Integer, nullable=False),
 )
 
 users = Table(

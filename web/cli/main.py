@@ -1,0 +1,167 @@
+"""``rectify``: set up, load, project and read the store from a terminal."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import click
+
+from domain.actor import system_actor
+from domain.vocabulary import UnitKind
+from services.bootstrap import Services
+from web.cli.context import CliState, command, fail, parse_instant, progress_bar
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """rectify (整改): an event-sourced workflow for issue rectification."""
+    state = CliState()
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+def _project(services: Services, *, rebuild: bool) -> int:
+    bar = progress_bar("projecting" if not rebuild else "rebuilding")
+    if bar is None:
+        return services.projector.rebuild() if rebuild else services.projector.catch_up()
+    with bar:
+        task = bar.add_task("events", total=max(1, services.projector.head()))
+
+        def report(position: int, target: int) -> None:
+            bar.update(task, completed=position, total=max(1, target))
+
+        if rebuild:
+            return services.projector.rebuild(progress=report)
+        return services.projector.catch_up(progress=report)
+
+
+@main.command()
+@command
+def init(services: Services) -> None:
+    """Create the stores (event store, read model, file store); safe to run twice."""
+    if services.init():
+        click.echo("read model schema changed: rebuilding from events", err=True)
+        _project(services, rebuild=True)
+    click.echo(f"stores ready: {services.settings.database_url} · data in {services.settings.data_dir}")
+
+
+@main.group()
+def unit() -> None:
+    """Org units."""
+
+
+@unit.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="Chinese name, e.g. 运城市")
+@click.option("--kind", required=True, type=click.Choice([k.value for k in UnitKind]))
+@click.option("--parent", default=None, help="code of the parent unit (none for the root)")
+@command
+def unit_add(services: Services, code: str, name: str, kind: str, parent: str | None) -> None:
+    """Add an org unit; the first one, with no parent, is the root."""
+    services.init()
+    view = services.app.add_unit(system_actor(), code=code, name=name, kind=kind, parent=parent)
+    click.echo(f"unit {view.code} {view.name} ({view.kind}) added under {view.parent or '(root)'}")
+
+
+@main.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", required=True)
+@click.option("--unit", "unit_code", required=True)
+@click.option("--password", required=True)
+@click.option("--name", default="")
+@command
+def user_add(services: Services, username: str, role: str, unit_code: str, password: str, name: str) -> None:
+    """Create a user."""
+    services.init()
+    view = services.app.create_user(
+        system_actor(), username=username, role=role, unit=unit_code, password=password, name=name
+    )
+    click.echo(f"user {view.username} ({view.role} at {view.unit}) created")
+
+
+@main.command()
+@click.option("--size", default=1000, show_default=True, type=click.IntRange(1, 2_000_000))
+@click.option("--seed", default=2023, show_default=True, type=int)
+@command
+def demo(services: Services, size: int, seed: int) -> None:
+    """Load a realistic demo city with SIZE problems into an empty store."""
+    from services.demo import DemoCity
+
+    services.init()
+    if services.has_issues():
+        fail("the store already has problems; the demo loads only into an empty store")
+    bar = progress_bar("demo city")
+    city = DemoCity(services, size=size, seed=seed)
+    if bar is None:
+        logins = city.load()
+    else:
+        with bar:
+            task = bar.add_task("problems", total=size)
+            logins = city.load(progress=lambda done: bar.update(task, completed=done))
+    _project(services, rebuild=False)
+    for role, username, password in logins:
+        click.echo(f"{role} {username} {password}")
+
+
+@main.command()
+@click.option("--rebuild", is_flag=True, help="empty the read model and project every event again")
+@command
+def project(services: Services, rebuild: bool) -> None:
+    """Bring the read model up to date with the event store."""
+    if services.init():
+        rebuild = True
+    applied = _project(services, rebuild=rebuild)
+    click.echo(f"read model at event {services.projector.position()} ({applied} applied)")
+
+
+@main.command()
+@click.argument("issue")
+@click.option("--as-of", "as_of", default=None, help="ISO 8601 instant")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per event")
+@command
+def history(services: Services, issue: str, as_of: str | None, as_json: bool) -> None:
+    """Print an issue's full history (ISSUE is its id or code)."""
+    instant = parse_instant(as_of, services)
+    entries = services.app.history(system_actor(), issue, as_of=instant)
+    for e in entries:
+        if as_json:
+            record = {
+                "version": e.version,
+                "type": e.type,
+                "at": e.at.isoformat(),
+                "actor": e.actor,
+                "data": e.data,
+            }
+            click.echo(json.dumps(record, ensure_ascii=False))
+            continue
+        who = e.actor.get("username", "?")
+        role = e.actor.get("role", "")
+        unit_code = e.actor.get("unit", "")
+        details = json.dumps(e.data, ensure_ascii=False, sort_keys=True)
+        click.echo(f"v{e.version:<3} {e.at.isoformat()}  {e.type:<24} {who} ({role}@{unit_code})  {details}")
+
+
+@main.group()
+def deadlines() -> None:
+    """The deadline job."""
+
+
+@deadlines.command("sweep")
+@click.option("--now", default=None, help="ISO 8601 instant to act as if it were")
+@command
+def deadlines_sweep(services: Services, now: str | None) -> None:
+    """Run the deadline job once, synchronously."""
+    instant = parse_instant(now, services)
+    today: date | None = instant.astimezone(services.settings.tz).date() if instant else None
+    r = services.sweep_deadlines(today=today)
+    click.echo(
+        f"checked {r.checked} · warned {r.warned} · missed {r.missed} · "
+        f"{r.letters} supervision letters for {r.escalated} problems"
+    )
