@@ -62,6 +62,7 @@ class EventSourcedApp(Application[UUID]):
         self.tz = tz or ZoneInfo("Asia/Shanghai")
         self._local = threading.local()
         self.saved_listeners: list[Callable[[int], None]] = []
+        self._unit_paths: dict[str, tuple[str, ...]] = {}
 
     # -- time -------------------------------------------------------------------
     def today(self) -> date:
@@ -155,8 +156,15 @@ class EventSourcedApp(Application[UUID]):
         """Whether ``unit`` is ``ancestor`` or below it in the org tree."""
         if unit == ancestor:
             return True
-        found = self._find(Unit, unit_id(unit)) if unit else None
-        return found is not None and ancestor in found.path
+        path = self._unit_paths.get(unit)
+        if path is None:
+            found = self._find(Unit, unit_id(unit)) if unit else None
+            if found is None:
+                return False
+            # A unit's place in the tree is fixed when it is added (no event
+            # moves it), so its path can be kept for the life of the process.
+            path = self._unit_paths[unit] = tuple(found.path)
+        return ancestor in path
 
     def events_of(self, aggregate_id: UUID, *, until: datetime | None = None) -> list[Any]:
         events: list[Any] = list(self.events.get(aggregate_id))
