@@ -62,7 +62,7 @@ class User(Aggregate):
     class Event(Aggregate.Event):
         actor: dict[str, str]
 
-    class Created(Event, Aggregate.Created):
+    class Registered(Event, Aggregate.Created):
         username: str
         name: str
         role: str
@@ -87,7 +87,7 @@ class User(Aggregate):
             password_hash=password_hash,
         )
 
-    @event(Created)
+    @event(Registered)
     def __init__(
         self, *, actor: dict[str, str], username: str, name: str, role: str, unit: str, password_hash: str
     ) -> None:

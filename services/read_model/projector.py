@@ -197,6 +197,13 @@ class Projector:
     # -- one batch, one transaction -----------------------------------------------------
     def _apply_batch(self, start: int, batch: Batch) -> int:
         with self.engine.begin() as conn:
+            # Claim the position first: on PostgreSQL the row lock, on SQLite the
+            # write lock taken at BEGIN, keeps any other projector out until we commit.
+            claimed = conn.execute(
+                select(t.tracking.c.position).where(t.tracking.c.name == NAME).with_for_update()
+            ).scalar()
+            if claimed != start:
+                raise ConcurrentProjection
             self.rows.begin(conn)
             for event in batch.events:
                 if isinstance(event, (LetterBook.LetterIssued, Campaign.Started)):

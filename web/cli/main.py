@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 
 import click
@@ -13,9 +14,20 @@ from services.bootstrap import Services
 from web.cli.context import CliState, command, fail, parse_instant, progress_bar
 
 
+def main() -> None:
+    """Entry point: usage errors too are one line on stderr, never a traceback."""
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.ClickException as e:
+        fail(e.format_message(), 2)
+    except click.Abort:
+        fail("aborted")
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.pass_context
-def main(ctx: click.Context) -> None:
+def cli(ctx: click.Context) -> None:
     """rectify (整改): an event-sourced workflow for issue rectification."""
     state = CliState()
     ctx.obj = state
@@ -37,7 +49,7 @@ def _project(services: Services, *, rebuild: bool) -> int:
         return services.projector.catch_up(progress=report)
 
 
-@main.command()
+@cli.command()
 @command
 def init(services: Services) -> None:
     """Create the stores (event store, read model, file store); safe to run twice."""
@@ -47,7 +59,7 @@ def init(services: Services) -> None:
     click.echo(f"stores ready: {services.settings.database_url} · data in {services.settings.data_dir}")
 
 
-@main.group()
+@cli.group()
 def unit() -> None:
     """Org units."""
 
@@ -65,7 +77,7 @@ def unit_add(services: Services, code: str, name: str, kind: str, parent: str | 
     click.echo(f"unit {view.code} {view.name} ({view.kind}) added under {view.parent or '(root)'}")
 
 
-@main.group()
+@cli.group()
 def user() -> None:
     """User accounts."""
 
@@ -86,7 +98,7 @@ def user_add(services: Services, username: str, role: str, unit_code: str, passw
     click.echo(f"user {view.username} ({view.role} at {view.unit}) created")
 
 
-@main.command()
+@cli.command()
 @click.option("--size", default=1000, show_default=True, type=click.IntRange(1, 2_000_000))
 @click.option("--seed", default=2023, show_default=True, type=int)
 @command
@@ -110,7 +122,7 @@ def demo(services: Services, size: int, seed: int) -> None:
         click.echo(f"{role} {username} {password}")
 
 
-@main.command()
+@cli.command()
 @click.option("--rebuild", is_flag=True, help="empty the read model and project every event again")
 @command
 def project(services: Services, rebuild: bool) -> None:
@@ -121,7 +133,7 @@ def project(services: Services, rebuild: bool) -> None:
     click.echo(f"read model at event {services.projector.position()} ({applied} applied)")
 
 
-@main.command()
+@cli.command()
 @click.argument("issue")
 @click.option("--as-of", "as_of", default=None, help="ISO 8601 instant")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per event")
@@ -148,7 +160,7 @@ def history(services: Services, issue: str, as_of: str | None, as_json: bool) ->
         click.echo(f"v{e.version:<3} {e.at.isoformat()}  {e.type:<24} {who} ({role}@{unit_code})  {details}")
 
 
-@main.group()
+@cli.group()
 def deadlines() -> None:
     """The deadline job."""
 

@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`.
+# Each installs what it needs into .venv first (Python 3.11+, pip, venv).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint install demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Runs the product on its embedded default (SQLite under ./var, in-process
+# jobs) with the demo city loaded the first time.
+run: $(STAMP)
+	$(BIN)/rectify init
+	@if [ ! -f var/.demo-loaded ]; then \
+		$(BIN)/rectify demo > var/demo-logins.txt && touch var/.demo-loaded; \
+	fi
+	@echo "Demo logins (ROLE USERNAME PASSWORD), also in var/demo-logins.txt:"
+	@cat var/demo-logins.txt
+	@echo "Try: $(BIN)/rectify history YC2023-0001"
+	$(BIN)/rectify project
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# The whole suite: lint, types, import rules, then every test on SQLite and
+# on the machine's PostgreSQL (under CI=true a missing service fails).
+test: lint
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
