@@ -263,6 +263,9 @@ class Issue(Aggregate):
         """Role and assignment rules (403); services call it before anything else."""
         check_role(actor, action)
         check_assignee(actor, action, self.assigned_units)
+        verifying = action in (Action.PASS_VERIFICATION, Action.FAIL_VERIFICATION)
+        if verifying and self.submitted_by and actor.user_id == self.submitted_by:
+            raise Forbidden("the verifier may not be the user who submitted the rectification")
 
     def _check(self, actor: Actor, action: Action) -> Status:
         self.authorize(actor, action)
@@ -381,7 +384,6 @@ class Issue(Aggregate):
     def reassign(self, actor: Actor, *, lead: str, co: list[str] | tuple[str, ...] = (), reason: str) -> None:
         """Changes the units; deadlines stay (new units take the lead's deadline)."""
         reason = _text(reason, "reason")
-        self._check(actor, Action.REASSIGN)
         kept = {a.unit: a.deadline for a in self.assignments}
         lead_deadline = self.deadline or date.today()
         assignments = self._new_assignments(
@@ -390,6 +392,7 @@ class Issue(Aggregate):
             kept.get(lead, lead_deadline),
             {c: kept.get(c, lead_deadline) for c in co},
         )
+        self._check(actor, Action.REASSIGN)
         self._reassigned(
             actor=actor.as_record(),
             assignments=[a.as_record() for a in assignments],
@@ -449,11 +452,10 @@ class Issue(Aggregate):
     def request_extension(self, actor: Actor, *, deadline: date | str, reason: str) -> None:
         wanted = _date(deadline, "deadline")
         reason = _text(reason, "reason")
-        status = self._check(actor, Action.REQUEST_EXTENSION)
-        current = self.assignment_of(actor.unit)
-        assert current is not None  # check_assignee made sure
-        if wanted <= current.deadline:
+        current = self.assignment_of(actor.unit)  # None: _check refuses the actor
+        if current is not None and wanted <= current.deadline:
             raise InvalidInput("an extension must move the deadline later", "deadline")
+        status = self._check(actor, Action.REQUEST_EXTENSION)
         if self.pending_extension is not None:
             raise TransitionNotAllowed(
                 Action.REQUEST_EXTENSION, status, "an extension request is already waiting for a decision"
@@ -599,6 +601,8 @@ class Issue(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.status = next_status(aggregate.status, Action.PASS_VERIFICATION)
             aggregate.closed_at = self.timestamp
+            # Nobody can decide it on a closed issue: it must not outlive the closure.
+            aggregate.pending_extension = None
 
     class VerificationFailed(Event):
         note: str
@@ -607,9 +611,7 @@ class Issue(Aggregate):
         """Closes (销号) or returns (退回) a submitted issue."""
         note = _text(note, "note", required=not passed)
         action = Action.PASS_VERIFICATION if passed else Action.FAIL_VERIFICATION
-        self._check(actor, action)
-        if actor.user_id and actor.user_id == self.submitted_by:
-            raise Forbidden("the verifier may not be the user who submitted the rectification")
+        self._check(actor, action)  # also: the verifier is never the submitter
         if passed:
             self.trigger_event(self.VerificationPassed, actor=actor.as_record(), note=note)
         else:
