@@ -50,6 +50,7 @@ class User(Aggregate):
     unit: str
     password_hash: str
     active: bool
+    tokens: dict[str, str]
 
     @staticmethod
     def create_id(username: str, **_: Any) -> UUID:
@@ -97,6 +98,7 @@ class User(Aggregate):
         self.unit = unit
         self.password_hash = password_hash
         self.active = True
+        self.tokens = {}
 
     class RoleChanged(Event):
         role: str
@@ -138,3 +140,38 @@ class User(Aggregate):
     @event(Deactivated)
     def _deactivated(self, actor: dict[str, str], reason: str) -> None:
         self.active = False
+
+    # -- API tokens: only a hash is kept; revoking one takes effect at once ------
+    class TokenIssued(Event):
+        token_id: str
+        token_hash: str
+        label: str
+
+    def issue_token(self, actor: Actor, *, token_id: str, token_hash: str, label: str = "") -> None:
+        if actor.user_id != str(self.id):
+            _check_admin(actor)
+        if not self.active:
+            raise Forbidden("the account is deactivated")
+        self._token_issued(actor=actor.as_record(), token_id=token_id, token_hash=token_hash, label=label)
+
+    @event(TokenIssued)
+    def _token_issued(self, actor: dict[str, str], token_id: str, token_hash: str, label: str) -> None:
+        self.tokens = {**self.tokens, token_id: token_hash}
+
+    class TokenRevoked(Event):
+        token_id: str
+
+    def revoke_token(self, actor: Actor, *, token_id: str) -> None:
+        if actor.user_id != str(self.id):
+            _check_admin(actor)
+        if token_id not in self.active_tokens:
+            return
+        self._token_revoked(actor=actor.as_record(), token_id=token_id)
+
+    @event(TokenRevoked)
+    def _token_revoked(self, actor: dict[str, str], token_id: str) -> None:
+        self.tokens = {k: v for k, v in self.active_tokens.items() if k != token_id}
+
+    @property
+    def active_tokens(self) -> dict[str, str]:
+        return dict(self.tokens)

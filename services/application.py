@@ -3,14 +3,14 @@
 The concerns live in their own modules and are stacked here:
 ``store`` (load, save, unit of work) <- ``org`` (units, campaigns) <-
 ``issues`` (the problem lifecycle) <- ``deadlines`` (the deadline job), beside
-``accounts`` (users, signing in).
+``accounts`` <- ``tokens`` (users, signing in, API tokens).
 """
 
 from __future__ import annotations
 
-from services.accounts import AccountCommands
 from services.deadlines import DeadlineCommands
+from services.tokens import TokenCommands
 
 
-class Rectify(DeadlineCommands, AccountCommands):
+class Rectify(DeadlineCommands, TokenCommands):
     name = "Rectify"

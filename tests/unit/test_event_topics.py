@@ -50,6 +50,8 @@ PINNED = {
     "domain.user:User.Deactivated",
     "domain.user:User.PasswordChanged",
     "domain.user:User.RoleChanged",
+    "domain.user:User.TokenIssued",
+    "domain.user:User.TokenRevoked",
 }
 
 # Base classes and the library's default "Created" are not events we record.

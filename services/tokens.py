@@ -1,0 +1,66 @@
+"""API tokens: random, shown once, kept only as a hash on the user's aggregate.
+
+A token reads ``rt_<user id>_<token id>_<secret>``: the user id finds the
+account without any lookup table, the token id names the token for
+revocation, and only ``sha256(secret)`` is stored. Every request checks the
+user aggregate, so a revoked token or a deactivated user loses access at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from uuid import UUID
+
+from domain.actor import Actor
+from domain.user import User
+from services.accounts import AccountCommands, NotAuthenticated
+
+PREFIX = "rt"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    token_id: str
+    username: str
+
+
+class TokenCommands(AccountCommands):
+    def issue_token(self, actor: Actor, username: str, *, label: str = "") -> IssuedToken:
+        """The user itself, or an admin (``rectify token`` acts as the system)."""
+        user = self._user(username)
+        token_id = secrets.token_hex(8)
+        secret = secrets.token_urlsafe(32)
+        user.issue_token(actor, token_id=token_id, token_hash=_digest(secret), label=label)
+        self._retrying(lambda: self._save(user))
+        return IssuedToken(f"{PREFIX}_{user.id.hex}_{token_id}_{secret}", token_id, user.username)
+
+    def revoke_token(self, actor: Actor, username: str, token_id: str) -> None:
+        user = self._user(username)
+        user.revoke_token(actor, token_id=token_id)
+        self._save(user)
+
+    def actor_for_token(self, token: str) -> tuple[Actor, str]:
+        """The acting user and the token's id; NotAuthenticated otherwise."""
+        parts = (token or "").strip().split("_", 3)
+        if len(parts) != 4 or parts[0] != PREFIX:
+            raise NotAuthenticated("malformed token")
+        _, user_hex, token_id, secret = parts
+        try:
+            user_id = UUID(hex=user_hex)
+        except ValueError:
+            raise NotAuthenticated("malformed token") from None
+        user = self._find(User, user_id)
+        stored = user.active_tokens.get(token_id) if user is not None else None
+        if user is None or stored is None or not hmac.compare_digest(stored, _digest(secret)):
+            raise NotAuthenticated("unknown or revoked token")
+        if not user.active:
+            raise NotAuthenticated("the account is deactivated")
+        return user.as_actor, token_id
