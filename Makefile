@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Runs the product on its embedded default (SQLite under ./var, in-process
-# jobs) with the demo city loaded the first time.
+# jobs) with the demo city loaded the first time, then serves it on :8000.
 run: $(STAMP)
 	$(BIN)/rectify init
 	@if [ ! -f var/.demo-loaded ]; then \
@@ -25,8 +25,9 @@ run: $(STAMP)
 	fi
 	@echo "Demo logins (ROLE USERNAME PASSWORD), also in var/demo-logins.txt:"
 	@cat var/demo-logins.txt
-	@echo "Try: $(BIN)/rectify history YC2023-0001"
 	$(BIN)/rectify project
+	@echo "API docs: http://127.0.0.1:8000/api/docs   (token: $(BIN)/rectify token admin)"
+	$(BIN)/rectify serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,8 +9,9 @@ The concerns live in their own modules and are stacked here:
 from __future__ import annotations
 
 from services.deadlines import DeadlineCommands
+from services.evidence import EvidenceCommands
 from services.tokens import TokenCommands
 
 
-class Rectify(DeadlineCommands, TokenCommands):
+class Rectify(DeadlineCommands, EvidenceCommands, TokenCommands):
     name = "Rectify"

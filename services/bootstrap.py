@@ -17,9 +17,11 @@ from domain.issue import Issue
 from services.application import Rectify
 from services.database import eventsourcing_env, make_engine
 from services.deadlines import SweepResult
+from services.files import FileStore
 from services.read_model.projector import Projector
 from services.read_model.queries import Queries
 from services.settings import Settings
+from services.token_usage import TokenUsage
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Services:
     queries: Queries
     reader: Engine
     writer: Engine
+    token_usage: TokenUsage
     _closed: bool = field(default=False, repr=False)
 
     def init(self) -> bool:
@@ -38,6 +41,7 @@ class Services:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         (self.settings.data_dir / "evidence").mkdir(exist_ok=True)
         (self.settings.data_dir / "documents").mkdir(exist_ok=True)
+        self.token_usage.setup()
         return self.projector.setup()
 
     def has_issues(self) -> bool:
@@ -52,6 +56,27 @@ class Services:
         decision is taken by the issue aggregates themselves."""
         return self.app.sweep_deadlines(self.queries.open_issue_ids(), today=today)
 
+    def readiness(self) -> dict[str, str]:
+        """Each backing service: "ok" or why not."""
+        checks: dict[str, str] = {}
+        try:
+            with self.reader.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            checks["database"] = "ok"
+        except Exception as e:  # any failure means not ready; say which
+            checks["database"] = type(e).__name__
+        if self.settings.redis_url:
+            try:
+                import redis
+
+                redis.Redis.from_url(self.settings.redis_url, socket_connect_timeout=2).ping()
+                checks["queue"] = "ok"
+            except Exception as e:
+                checks["queue"] = type(e).__name__
+        else:
+            checks["queue"] = "ok"  # the embedded in-process queue
+        return checks
+
     def close(self) -> None:
         if self._closed:
             return
@@ -65,6 +90,8 @@ def build(settings: Settings | None = None) -> Services:
     settings = settings or Settings.from_env()
     env = {**eventsourcing_env(settings.database_url), **settings.eventsourcing_env}
     app = Rectify(env=env, tz=settings.tz)
+    app.files = FileStore(settings.data_dir / "evidence")
+    app.max_upload_bytes = settings.max_upload_bytes
     app.deadline_policy = Policy(
         warn_days=settings.warn_days,
         escalate_days=settings.escalate_days,
@@ -74,4 +101,4 @@ def build(settings: Settings | None = None) -> Services:
     reader = make_engine(settings.database_url)
     projector = Projector(app, writer, tz=settings.tz)
     queries = Queries(reader, before_read=projector.ensure_current)
-    return Services(settings, app, projector, queries, reader, writer)
+    return Services(settings, app, projector, queries, reader, writer, TokenUsage(reader))

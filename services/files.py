@@ -28,16 +28,21 @@ class FileStore:
 
     def put(self, content: bytes, *, name: str, content_type: str) -> dict[str, Any]:
         """Stores the bytes (once per content) and returns the evidence metadata."""
+        return self.put_new(content, name=name, content_type=content_type)[0]
+
+    def put_new(self, content: bytes, *, name: str, content_type: str) -> tuple[dict[str, Any], bool]:
+        """Like :meth:`put`; also says whether this call wrote the file."""
         sha256 = hashlib.sha256(content).hexdigest()
         path = self._path(sha256)
-        if not path.exists():
+        is_new = not path.exists()
+        if is_new:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent)
             with os.fdopen(fd, "wb") as f:
                 f.write(content)
             Path(tmp).replace(path)
         clean = safe_name(name)
-        return {
+        meta = {
             "id": str(uuid5(NAMESPACE_URL, f"rectify:evidence:{sha256}:{clean}")),
             "name": clean,
             "size": len(content),
@@ -45,6 +50,11 @@ class FileStore:
             "content_type": content_type,
             "storage_key": f"{sha256[:2]}/{sha256[2:4]}/{sha256}",
         }
+        return meta, is_new
+
+    def remove(self, storage_key: str) -> None:
+        path = self.root / storage_key
+        path.unlink(missing_ok=True)
 
     def open(self, storage_key: str) -> Path:
         path = (self.root / storage_key).resolve()

@@ -60,6 +60,16 @@ class IssueCommands(OrgCommands):
         return [history_entry(e) for e in self.events_of(issue.id, until=as_of)]
 
     # -- the command pipeline -----------------------------------------------------
+    def check_command(
+        self, actor: Actor, ref: str | UUID, action: Action, expected_version: int | None = None
+    ) -> None:
+        """The checks that come before reading the input: the issue exists and
+        is visible (404), the actor may act (403), the version matches (412).
+        The HTTP layer calls it before it parses a request body."""
+        issue = self._visible_issue(actor, ref)
+        issue.authorize(actor, action)
+        self._check_version(issue, expected_version)
+
     def _command(
         self,
         actor: Actor,

@@ -160,6 +160,39 @@ def history(services: Services, issue: str, as_of: str | None, as_json: bool) ->
         click.echo(f"v{e.version:<3} {e.at.isoformat()}  {e.type:<24} {who} ({role}@{unit_code})  {details}")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@command
+def serve(services: Services, host: str, port: int) -> None:
+    """Web UI + API (development server; use gunicorn in production, see README)."""
+    from web.app import create_app
+
+    app = create_app(services=services)
+    runner = None
+    if not services.settings.redis_url:
+        from workers.embedded import EmbeddedRunner
+
+        runner = EmbeddedRunner(services)
+        runner.start()
+    click.echo(f"rectify on http://{host}:{port}/  (API docs: /api/docs)", err=True)
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        if runner is not None:
+            runner.stop()
+
+
+@cli.command()
+@click.argument("username")
+@click.option("--label", default="cli", show_default=True)
+@command
+def token(services: Services, username: str, label: str) -> None:
+    """Print a new API token for USERNAME."""
+    issued = services.app.issue_token(system_actor(), username, label=label)
+    click.echo(issued.token)
+
+
 @cli.group()
 def deadlines() -> None:
     """The deadline job."""

@@ -1,0 +1,125 @@
+"""Evidence uploads: checked by content, stored by hash, recorded all-or-nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import filetype
+
+from domain.actor import Actor
+from domain.errors import DomainError, InvalidInput, NotFound
+from domain.lifecycle import Action
+from services.files import FileStore
+from services.issues import IssueCommands
+from services.views import IssueView
+
+#: What rectification evidence may be: photos, PDF and office documents.
+ALLOWED_TYPES = {
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/bmp",
+    "image/tiff",
+    "image/heic",
+    "application/pdf",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+}
+
+
+class UploadTooLarge(DomainError):
+    """A file is over the configured size limit (HTTP 413)."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    path: Path
+    name: str
+    content_type: str
+    size: int
+
+
+def content_type_of(content: bytes) -> str | None:
+    """The type the bytes really are (never the name's extension)."""
+    kind = filetype.guess(content[:8192])
+    if kind is None:
+        return None
+    mime = str(kind.mime)
+    return mime if mime in ALLOWED_TYPES else None
+
+
+class EvidenceCommands(IssueCommands):
+    files: FileStore
+    max_upload_bytes: int = 20 * 1024 * 1024
+
+    def attach_evidence_files(
+        self,
+        actor: Actor,
+        ref: str | UUID,
+        *,
+        uploads: list[Upload],
+        note: str = "",
+        expected_version: int | None = None,
+    ) -> tuple[IssueView, list[dict[str, Any]]]:
+        """A handler of the lead or a co unit. Files are checked (size, real
+        type), stored, then the event is saved; if saving fails, files this
+        call stored are removed again."""
+        self.check_command(actor, ref, Action.ATTACH_EVIDENCE, expected_version)
+        if not uploads:
+            raise InvalidInput("attach at least one file", "file")
+        checked = []
+        for upload in uploads:
+            if len(upload.content) > self.max_upload_bytes:
+                raise UploadTooLarge(
+                    f"{upload.name} is larger than {self.max_upload_bytes // (1024 * 1024)} MB"
+                )
+            if not upload.content:
+                raise InvalidInput(f"{upload.name} is empty", "file")
+            kind = content_type_of(upload.content)
+            if kind is None:
+                raise InvalidInput(f"{upload.name} is not an image, a PDF or an office document", "file")
+            checked.append((upload, kind))
+        stored: list[dict[str, Any]] = []
+        created: list[str] = []
+        try:
+            for upload, kind in checked:
+                meta, is_new = self.files.put_new(upload.content, name=upload.name, content_type=kind)
+                stored.append(meta)
+                if is_new:
+                    created.append(meta["storage_key"])
+            view = self.attach_evidence(
+                actor, ref, files=stored, note=note, expected_version=expected_version
+            )
+        except BaseException:
+            for key in created:
+                self.files.remove(key)
+            raise
+        return view, stored
+
+    def open_evidence(self, actor: Actor, ref: str | UUID, evidence_id: str) -> EvidenceFile:
+        """Anyone who may see the issue."""
+        issue = self._visible_issue(actor, ref)
+        for meta in issue.evidence:
+            if meta["id"] == evidence_id:
+                try:
+                    path = self.files.open(meta["storage_key"])
+                except FileNotFoundError:
+                    raise NotFound("the evidence file is missing from the file store") from None
+                return EvidenceFile(path, meta["name"], meta.get("content_type", ""), meta["size"])
+        raise NotFound(f"no evidence {evidence_id} on this issue")

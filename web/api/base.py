@@ -1,0 +1,112 @@
+"""What every API resource shares: the Api subclass, blueprints that
+authenticate, ``If-Match``, and bodies parsed after the access checks."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from flask import request
+from flask_smorest import Api, Blueprint
+from marshmallow import Schema
+from werkzeug.exceptions import HTTPException
+
+from domain.actor import Actor
+from domain.errors import Forbidden, InvalidInput, StaleVersion
+from domain.lifecycle import Action
+from web import errors
+from web.auth import authenticate, current_actor
+from web.context import services
+
+T = TypeVar("T")
+
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+
+
+class RectifyApi(Api):
+    """flask-smorest's Api with our one error shape."""
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        return errors.http_error(error)
+
+
+def protected_blueprint(name: str, import_name: str, url_prefix: str, description: str) -> Blueprint:
+    blp = Blueprint(name, import_name, url_prefix=url_prefix, description=description)
+    blp.before_request(authenticate)
+    return blp
+
+
+_VERSION = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+
+
+def if_match() -> int | None:
+    """The version a command expects, from ``If-Match: "<version>"``."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    found = _VERSION.match(raw)
+    if not found:
+        # A version we cannot read can never be the current one.
+        raise StaleVersion(-1, -1)
+    return int(found.group(1))
+
+
+def json_body(schema: Schema) -> dict[str, Any]:
+    """Parses and validates the JSON body (422 with field messages)."""
+    payload = request.get_json(silent=True)
+    if payload is None:
+        payload = {}
+        if request.data and request.data.strip():
+            raise InvalidInput("the body is not valid JSON", "json")
+    if not isinstance(payload, dict):
+        raise InvalidInput("the body must be a JSON object", "json")
+    loaded: dict[str, Any] = schema.load(payload)
+    return loaded
+
+
+def issue_command(
+    ref: str,
+    action: Action,
+    schema: Schema | None,
+    run: Callable[[Actor, str, int | None, dict[str, Any]], T],
+) -> T:
+    """404, 403 and 412 before the body is read, then 422 and 409 (CONTRACT.md order)."""
+    actor = current_actor()
+    expected = if_match()
+    app = services().app
+    app.check_command(actor, ref, action, expected)
+    data = json_body(schema) if schema is not None else {}
+    return run(actor, ref, expected, data)
+
+
+def body_doc(schema: type[Schema] | Schema, content_type: str = "application/json") -> dict[str, Any]:
+    """OpenAPI ``requestBody`` for a body the view parses itself."""
+    return {"requestBody": {"required": True, "content": {content_type: {"schema": schema}}}}
+
+
+def issue_ref(value: str) -> str:
+    """An issue id or code from the URL (no other shape reaches the services)."""
+    try:
+        return str(UUID(value))
+    except ValueError:
+        return value
+
+
+def requires_role(*roles: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """The role check (403) for views whose body is parsed by flask-smorest:
+    as the outermost decorator it runs before the body is read (422)."""
+
+    def decorate(view: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> T:
+            actor = current_actor()
+            if actor.role not in roles:
+                raise Forbidden(f"the role {actor.role} may not do this")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

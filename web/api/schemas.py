@@ -1,0 +1,303 @@
+"""marshmallow schemas: the JSON of API v1 (CONTRACT.md). Only here, at the edge."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from domain.issue import MAX_DESCRIPTION, MAX_TEXT, MAX_TITLE
+from domain.vocabulary import Severity, Source, UnitKind
+
+SOURCES = [s.value for s in Source]
+SEVERITIES = [s.value for s in Severity]
+KINDS = [k.value for k in UnitKind]
+ROLES = ["admin", "inspector", "clerk", "handler", "reviewer", "leader"]
+STATUSES = ["reported", "assigned", "submitted", "closed", "rejected"]
+
+
+class In(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+# -- tokens ------------------------------------------------------------------------
+class TokenRequest(In):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True)
+
+
+class TokenAnswer(Schema):
+    token = fields.String(required=True)
+    token_id = fields.String()
+    username = fields.String()
+
+
+# -- units, users, campaigns --------------------------------------------------------------
+class UnitIn(In):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    parent = fields.String(load_default=None, allow_none=True)
+
+
+class UnitOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    parent = fields.String(allow_none=True)
+    path = fields.List(fields.String())
+
+
+class UnitQuery(In):
+    parent = fields.String()
+
+
+class UserIn(In):
+    username = fields.String(required=True, validate=validate.Length(min=2, max=40))
+    name = fields.String(load_default="", validate=validate.Length(max=100))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
+
+
+class UserOut(Schema):
+    id = fields.String()
+    username = fields.String()
+    name = fields.String()
+    role = fields.String()
+    unit = fields.String()
+    active = fields.Boolean()
+
+
+class UserQuery(In):
+    unit = fields.String()
+
+
+class CategoryIn(In):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class AspectIn(In):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    categories = fields.List(fields.Nested(CategoryIn), required=True, validate=validate.Length(min=1))
+
+
+class CampaignIn(In):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    deadline = fields.Date(required=True)
+    aspects = fields.List(fields.Nested(AspectIn), required=True, validate=validate.Length(min=1))
+
+
+class CategoryOut(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class AspectOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    categories = fields.List(fields.Nested(CategoryOut))
+
+
+class CampaignOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    deadline = fields.Date()
+    aspects = fields.List(fields.Nested(AspectOut))
+
+
+# -- issues ------------------------------------------------------------------------------
+class IssueIn(In):
+    campaign = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TITLE))
+    description = fields.String(load_default="", validate=validate.Length(max=MAX_DESCRIPTION))
+    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
+    aspect = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    category = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    severity = fields.String(load_default="general", validate=validate.OneOf(SEVERITIES))
+    key = fields.Boolean(load_default=False)
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    discovered_at = fields.Date(load_default=None, allow_none=True)
+
+
+class AssignmentOut(Schema):
+    unit = fields.String()
+    role = fields.String()
+    deadline = fields.Date()
+
+
+class IssueOut(Schema):
+    id = fields.String(required=True)
+    code = fields.String(required=True)
+    campaign = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    source = fields.String(required=True)
+    aspect = fields.String(required=True)
+    category = fields.String(required=True)
+    severity = fields.String(required=True)
+    key = fields.Boolean(required=True)
+    unit = fields.String(required=True)
+    status = fields.String(required=True)
+    assignments = fields.List(fields.Nested(AssignmentOut), required=True)
+    lead = fields.String(allow_none=True)
+    deadline = fields.Date(allow_none=True, required=True)
+    overdue = fields.Boolean(required=True)
+    discovered_at = fields.Date()
+    reported_at = fields.DateTime(required=True)
+    closed_at = fields.DateTime(allow_none=True, required=True)
+    updated_at = fields.DateTime()
+    version = fields.Integer(required=True)
+
+
+class IssueDetailOut(IssueOut):
+    measures = fields.String()
+    reported_by = fields.Dict(keys=fields.String(), values=fields.String())
+    pending_extension = fields.Dict(allow_none=True)
+    pending_dispute = fields.Dict(allow_none=True)
+    evidence = fields.List(fields.Dict())
+    letters = fields.List(fields.Dict())
+    duplicate_of = fields.String(allow_none=True)
+    rejection_reason = fields.String(allow_none=True)
+
+
+class IssueQuery(In):
+    status = fields.String()
+    unit = fields.String()
+    campaign = fields.String()
+    aspect = fields.String()
+    category = fields.String()
+    source = fields.String(validate=validate.OneOf(SOURCES))
+    overdue = fields.Boolean()
+    q = fields.String(validate=validate.Length(max=200))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    as_of = fields.AwareDateTime()
+
+
+class IssuePage(Schema):
+    items = fields.List(fields.Nested(IssueOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class AsOfQuery(In):
+    as_of = fields.AwareDateTime()
+
+
+class HistoryOut(Schema):
+    version = fields.Integer()
+    type = fields.String()
+    at = fields.DateTime()
+    actor = fields.Dict(keys=fields.String(), values=fields.String())
+    data = fields.Dict()
+
+
+# -- issue commands -------------------------------------------------------------------------
+class AssignIn(In):
+    lead = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    co = fields.List(fields.String(validate=validate.Length(min=1, max=40)), load_default=list)
+    deadline = fields.Date(required=True)
+    measures = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT))
+
+
+class ReassignIn(In):
+    lead = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    co = fields.List(fields.String(validate=validate.Length(min=1, max=40)), load_default=list)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+
+
+class NoteIn(In):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+
+
+class ExtensionIn(In):
+    deadline = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+
+
+class DecisionIn(In):
+    granted = fields.Boolean(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT))
+
+
+class SubmitIn(In):
+    summary = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+
+
+class VerifyIn(In):
+    passed = fields.Boolean(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT))
+
+
+class ReopenIn(In):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+    deadline = fields.Date(load_default=None, allow_none=True)
+
+
+class RejectIn(In):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+    duplicate_of = fields.String(load_default=None, allow_none=True)
+
+
+class CommentIn(In):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+
+
+class DisputeIn(In):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+
+
+class ReclassifyIn(In):
+    aspect = fields.String(required=True)
+    category = fields.String(required=True)
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    key = fields.Boolean(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+
+
+class EvidenceUploadDoc(Schema):
+    """Documentation of the multipart evidence upload."""
+
+    file = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}), required=True)
+    note = fields.String()
+
+
+class EvidenceOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    content_type = fields.String()
+
+
+class EvidenceAnswer(Schema):
+    evidence = fields.List(fields.Nested(EvidenceOut))
+
+
+# -- stats --------------------------------------------------------------------------------------
+class StatsQuery(In):
+    by = fields.String(load_default="unit", validate=validate.OneOf(["unit", "aspect", "source"]))
+    campaign = fields.String()
+    as_of = fields.AwareDateTime()
+
+
+class StatsRowOut(Schema):
+    key = fields.String()
+    name = fields.String()
+    total = fields.Integer()
+    open = fields.Integer()
+    closed = fields.Integer()
+    rejected = fields.Integer()
+    overdue = fields.Integer()
+    closure_rate = fields.Float()
+    on_time_rate = fields.Float()
+
+
+class StatsOut(Schema):
+    as_of = fields.DateTime()
+    by = fields.String()
+    rows = fields.List(fields.Nested(StatsRowOut))

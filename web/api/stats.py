@@ -1,0 +1,29 @@
+"""Counts by unit, aspect or source (only what the caller may see)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask.views import MethodView
+
+from domain.errors import InvalidInput
+from web.api import schemas as s
+from web.api.base import BEARER, protected_blueprint
+from web.auth import current_actor
+from web.context import services
+
+stats = protected_blueprint("stats", __name__, "/api/v1/stats", "Counts and rates")
+
+
+@stats.route("")
+class Stats(MethodView):
+    @stats.arguments(s.StatsQuery, location="query")
+    @stats.response(200, s.StatsOut)
+    @stats.doc(security=BEARER)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """``by=unit`` has one row per child of the root unit."""
+        if query.get("as_of") is not None:
+            raise InvalidInput("as_of is not available for stats yet", "as_of")
+        result = services().queries.stats(current_actor(), by=query["by"], campaign=query.get("campaign"))
+        return {"as_of": datetime.now(UTC), "by": result.by, "rows": result.rows}

@@ -1,0 +1,39 @@
+"""Tokens: exchange a username and password for an API token (rate-limited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.tokens import IssuedToken
+from web.api import schemas as s
+from web.api.base import BEARER
+from web.auth import authenticate, current_actor
+from web.context import services
+
+tokens = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens", description="API tokens")
+
+
+@tokens.route("")
+class Tokens(MethodView):
+    @tokens.arguments(s.TokenRequest)
+    @tokens.response(201, s.TokenAnswer)
+    @tokens.doc(security=[])
+    def post(self, data: dict[str, Any]) -> IssuedToken:
+        """Signs in; the token is shown once. Needs no token."""
+        app = services().app
+        actor = app.authenticate(data["username"], data["password"])
+        return app.issue_token(actor, actor.username, label="api")
+
+
+@tokens.route("/<token_id>")
+class OneToken(MethodView):
+    @tokens.response(204)
+    @tokens.doc(security=BEARER)
+    def delete(self, token_id: str) -> None:
+        """Revokes one of the caller's own tokens, at once."""
+        authenticate()
+        actor = current_actor()
+        services().app.revoke_token(actor, actor.username, token_id)

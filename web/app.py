@@ -1,0 +1,58 @@
+"""``create_app(settings)``: the Flask application, built from settings alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, send_from_directory
+from flask.typing import ResponseReturnValue
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from swagger_ui_bundle import swagger_ui_path
+
+from services.bootstrap import Services, build
+from services.settings import Settings
+from web import errors, health
+from web.api import register_api
+
+#: Uploads may carry several files; each is also checked against the per-file limit.
+FILES_PER_REQUEST = 10
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Flask:
+    """Builds the app. Pass ``services`` to share an already built set (tests)."""
+    settings = settings or (services.settings if services else Settings.from_env())
+    services = services or build(settings)
+    if services.init():
+        services.projector.rebuild()
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.ensure_secret_key(),
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes * FILES_PER_REQUEST + 1024 * 1024,
+        JSON_SORT_KEYS=False,
+        API_TITLE="rectify API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/api/docs/static/",
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["rectify"] = services
+
+    limiter = Limiter(get_remote_address, app=app, default_limits=[])
+    errors.register(app)
+    register_api(app, limiter)
+    app.register_blueprint(health.blueprint)
+
+    static_root = Path(str(swagger_ui_path))
+
+    @app.get("/api/docs/static/<path:name>")
+    def swagger_static(name: str) -> ResponseReturnValue:
+        return send_from_directory(static_root, name)
+
+    return app

@@ -1,0 +1,102 @@
+"""The one mapping from errors to HTTP answers: ``{"code", "message", "errors"}``.
+
+Domain errors carry their meaning; this module only gives each its status
+(CONTRACT.md): 401 not authenticated, 403 forbidden, 404 unknown or invisible,
+409 lifecycle (with the current ``status``) or a taken name, 412 stale
+``If-Match``, 413 too large, 422 invalid input.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from domain.errors import (
+    AlreadyExists,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StaleVersion,
+    TransitionNotAllowed,
+)
+from services.accounts import NotAuthenticated
+from services.evidence import UploadTooLarge
+
+log = logging.getLogger(__name__)
+
+STATUS: list[tuple[type[DomainError], int]] = [
+    (NotAuthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (TransitionNotAllowed, 409),
+    (AlreadyExists, 409),
+    (StaleVersion, 412),
+    (UploadTooLarge, 413),
+    (InvalidInput, 422),
+]
+
+
+def error_body(code: int, message: str, errors: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "message": message, "errors": errors or {}, **extra}
+
+
+def respond(
+    code: int, message: str, errors: dict[str, Any] | None = None, **extra: Any
+) -> ResponseReturnValue:
+    response = jsonify(error_body(code, message, errors, **extra))
+    response.status_code = code
+    if code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="rectify"'
+    return response
+
+
+def domain_error(e: DomainError) -> ResponseReturnValue:
+    code = next((status for cls, status in STATUS if isinstance(e, cls)), 400)
+    extra: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    if isinstance(e, TransitionNotAllowed):
+        extra["status"] = e.status
+    if isinstance(e, InvalidInput):
+        errors = e.errors
+    if isinstance(e, StaleVersion):
+        extra["version"] = e.actual
+    return respond(code, str(e), errors, **extra)
+
+
+def validation_error(e: ValidationError) -> ResponseReturnValue:
+    messages = e.messages if isinstance(e.messages, dict) else {"_": e.messages}
+    return respond(422, "invalid input", messages)
+
+
+def http_error(e: HTTPException) -> ResponseReturnValue:
+    code = e.code or 500
+    data = getattr(e, "data", None) or {}
+    messages = data.get("messages") or data.get("errors") or {}
+    # webargs nests parser errors by location ({"json": {...}}); flatten one level.
+    if isinstance(messages, dict) and set(messages) <= {"json", "query", "form", "files", "headers"}:
+        flat: dict[str, Any] = {}
+        for part in messages.values():
+            flat.update(part if isinstance(part, dict) else {"_": part})
+        messages = flat
+    message = data.get("message") or e.description or e.name
+    if code == 413:
+        message = "upload too large"
+    return respond(code, str(message), messages if isinstance(messages, dict) else {"_": messages})
+
+
+def unexpected_error(e: Exception) -> ResponseReturnValue:
+    log.exception("unexpected error", exc_info=e)
+    return respond(500, "internal error")
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(DomainError, domain_error)
+    app.register_error_handler(ValidationError, validation_error)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected_error)
