@@ -17,6 +17,7 @@ from domain.actor import Actor, Role
 from domain.errors import InvalidInput
 from domain.lifecycle import OPEN_STATUSES, Status
 from services.read_model import tables as t
+from services.views import AssignmentView
 
 MAX_PER_PAGE = 100
 SEES_ALL = (Role.ADMIN, Role.LEADER, Role.INSPECTOR, Role.SYSTEM)
@@ -51,7 +52,7 @@ class IssueSummary:
     unit: str
     status: str
     lead: str | None
-    assignments: tuple[dict[str, str], ...]
+    assignments: tuple[AssignmentView, ...]
     deadline: date | None
     overdue: bool
     discovered_at: date
@@ -296,7 +297,9 @@ def _summary(r: Any) -> IssueSummary:
         unit=r["unit"],
         status=r["status"],
         lead=r["lead"],
-        assignments=tuple(r["assignments"]),
+        assignments=tuple(
+            AssignmentView(a["unit"], a["role"], date.fromisoformat(a["deadline"])) for a in r["assignments"]
+        ),
         deadline=r["deadline"],
         overdue=r["overdue"],
         discovered_at=r["discovered_at"],
