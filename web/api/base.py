@@ -11,7 +11,7 @@ from uuid import UUID
 
 from flask import request
 from flask_smorest import Api, Blueprint
-from marshmallow import Schema
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from domain.actor import Actor
@@ -26,8 +26,20 @@ T = TypeVar("T")
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
+class ErrorSchema(Schema):
+    """Every error answer (CONTRACT.md)."""
+
+    code = fields.Integer(required=True)
+    message = fields.String(required=True)
+    errors = fields.Dict(required=True)
+    status = fields.String(metadata={"description": "the issue's status, on a 409 from the lifecycle"})
+    version = fields.Integer(metadata={"description": "the current version, on a 412"})
+
+
 class RectifyApi(Api):
     """flask-smorest's Api with our one error shape."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return errors.http_error(error)

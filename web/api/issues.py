@@ -203,7 +203,8 @@ def _reject(app: Any, actor: Any, ref: str, version: int | None, data: dict[str,
 @issues.response(200, s.IssueDetailOut)
 def verify(issue_id: str) -> tuple[IssueView, int, dict[str, str]]:
     """Passes (销号) or fails (退回) a submitted problem (reviewer, never the submitter)."""
-    passed = (request.get_json(silent=True) or {}).get("passed") is not False
+    body = request.get_json(silent=True)
+    passed = not (isinstance(body, dict) and body.get("passed") is False)
     action = Action.PASS_VERIFICATION if passed else Action.FAIL_VERIFICATION
     view: IssueView = issue_command(
         issue_ref(issue_id), action, s.VerifyIn(), lambda a, r, v, d: _verify(services().app, a, r, v, d)
