@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
 from sqlalchemy import Engine
@@ -22,6 +23,7 @@ from services.read_model.projector import Projector
 from services.read_model.queries import Queries
 from services.settings import Settings
 from services.token_usage import TokenUsage
+from services.views import IssueView
 
 
 @dataclass
@@ -100,5 +102,9 @@ def build(settings: Settings | None = None) -> Services:
     writer = make_engine(settings.database_url, writer=True)
     reader = make_engine(settings.database_url)
     projector = Projector(app, writer, tz=settings.tz)
-    queries = Queries(reader, before_read=projector.ensure_current)
+    queries = Queries(
+        reader,
+        before_read=projector.ensure_current,
+        replay=lambda issue_id, at: IssueView.of(app.issue_as_of(UUID(issue_id), at)),
+    )
     return Services(settings, app, projector, queries, reader, writer, TokenUsage(reader))

@@ -43,10 +43,11 @@ class IssueCommands(OrgCommands):
         """Anyone who may see the issue; ``as_of`` gives its state at that instant."""
         issue = self._visible_issue(actor, ref)
         if as_of is not None:
-            issue = self._issue_as_of(issue.id, as_of)
+            issue = self.issue_as_of(issue.id, as_of)
         return IssueView.of(issue)
 
-    def _issue_as_of(self, issue_id: UUID, as_of: datetime) -> Issue:
+    def issue_as_of(self, issue_id: UUID, as_of: datetime) -> Issue:
+        """The issue as it stood at ``as_of`` (no visibility check: callers scope)."""
         issue: Issue | None = None
         for e in self.events_of(issue_id, until=as_of):
             issue = e.mutate(issue)

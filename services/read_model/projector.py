@@ -209,8 +209,13 @@ class Projector:
                 if isinstance(event, (LetterBook.LetterIssued, Campaign.Started)):
                     self.rows.event(event)
                     continue
-                aggregate = self._mutate(event)
-                self.rows.changed(aggregate, created=event.originator_version == 1)
+                prior = self._prior(event)
+                before = self.rows.state_key(prior)
+                aggregate: Aggregate = event.mutate(prior)
+                self._remember(aggregate)
+                self.rows.changed(
+                    aggregate, created=event.originator_version == 1, before=before, at=event.timestamp
+                )
             self.rows.flush(conn)
             moved = conn.execute(
                 update(t.tracking)
@@ -221,20 +226,20 @@ class Projector:
                 raise ConcurrentProjection
         return batch.end
 
-    def _mutate(self, event: Any) -> Aggregate:
-        """The aggregate after ``event``, replayed exactly as the store does."""
-        originator_id = event.originator_id
-        version = event.originator_version
-        aggregate = self._aggregates.pop(originator_id, None)
-        if aggregate is not None and aggregate.version != version - 1:
+    def _prior(self, event: Any) -> Aggregate | None:
+        """The aggregate just before ``event`` (None before its first event);
+        ``event.mutate`` then replays it exactly as the store does."""
+        aggregate = self._aggregates.pop(event.originator_id, None)
+        if aggregate is not None and aggregate.version != event.originator_version - 1:
             aggregate = None
-        if aggregate is None and version > 1:
-            aggregate = self._load(originator_id, version - 1)
-        mutated: Aggregate = event.mutate(aggregate)
-        self._aggregates[originator_id] = mutated
+        if aggregate is None and event.originator_version > 1:
+            aggregate = self._load(event.originator_id, event.originator_version - 1)
+        return aggregate
+
+    def _remember(self, aggregate: Aggregate) -> None:
+        self._aggregates[aggregate.id] = aggregate
         while len(self._aggregates) > self.cache_size:
             self._aggregates.popitem(last=False)
-        return mutated
 
     def _load(self, originator_id: UUID, version: int) -> Aggregate | None:
         aggregate: Aggregate | None = None

@@ -112,6 +112,11 @@ def _visible(actor: Actor) -> ColumnElement[bool] | None:
     return t.issues.c.id.in_(scope)
 
 
+def _has_unit(code: str) -> str:
+    """A LIKE pattern for a unit code inside a ``|A|B|C|`` path text."""
+    return "%|" + code.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "|%"
+
+
 def _like(q: str) -> str:
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -121,9 +126,16 @@ class Queries:
     """Reads. ``before_read`` brings the projection up to date first, so a
     caller always reads its own writes."""
 
-    def __init__(self, engine: Engine, before_read: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        before_read: Callable[[], None] | None = None,
+        replay: Callable[[str, datetime], Any] | None = None,
+    ) -> None:
         self.engine = engine
         self.before_read = before_read or (lambda: None)
+        # An issue's state at an instant, replayed from its events (for as_of lists).
+        self.replay: Callable[[str, datetime], Any] = replay or (lambda issue_id, at: None)
 
     # -- issues ---------------------------------------------------------------------
     def _conditions(self, actor: Actor, f: IssueFilter) -> list[ColumnElement[bool]]:
@@ -151,12 +163,14 @@ class Queries:
             where.append(or_(i.title.like(pattern, escape="\\"), i.description.like(pattern, escape="\\")))
         return where
 
-    def list_issues(self, actor: Actor, f: IssueFilter) -> Page:
+    def list_issues(self, actor: Actor, f: IssueFilter, *, as_of: datetime | None = None) -> Page:
         if f.page < 1:
             raise InvalidInput("page starts at 1", "page")
         if not 1 <= f.per_page <= MAX_PER_PAGE:
             raise InvalidInput(f"per_page is between 1 and {MAX_PER_PAGE}", "per_page")
         self.before_read()
+        if as_of is not None:
+            return self._list_as_of(actor, f, as_of)
         where = self._conditions(actor, f)
         i = t.issues.c
         with self.engine.connect() as conn:
@@ -171,6 +185,63 @@ class Queries:
             items = [_summary(r) for r in rows]
         return Page(items=items, total=int(total), page=f.page, per_page=f.per_page)
 
+    # -- as of an instant: the state-history table ---------------------------------------
+    def _conditions_as_of(self, actor: Actor, f: IssueFilter, as_of: datetime) -> list[ColumnElement[bool]]:
+        h = t.issue_states.c
+        where: list[ColumnElement[bool]] = [
+            h.valid_from <= as_of,
+            or_(h.valid_to.is_(None), h.valid_to > as_of),
+        ]
+        if actor.role not in SEES_ALL:
+            mine = _has_unit(actor.unit)
+            if actor.role is Role.CLERK:
+                where.append(h.located.like(mine, escape="\\"))
+            elif actor.role is Role.HANDLER:
+                where.append(h.assigned.like(mine, escape="\\"))
+            elif actor.role is Role.REVIEWER:
+                where.append(or_(h.located.like(mine, escape="\\"), h.assigned.like(mine, escape="\\")))
+            else:
+                where.append(h.issue_id.is_(None))
+        if f.status:
+            statuses = [x.strip() for x in f.status.split(",") if x.strip()]
+            if any(x not in {st.value for st in Status} for x in statuses):
+                raise InvalidInput("unknown status", "status")
+            where.append(h.status.in_(statuses))
+        if f.unit:
+            unit = _has_unit(f.unit)
+            where.append(or_(h.located.like(unit, escape="\\"), h.assigned.like(unit, escape="\\")))
+        for name in ("campaign", "aspect", "category", "source"):
+            value = getattr(f, name)
+            if value:
+                where.append(getattr(h, name) == value)
+        if f.overdue is not None:
+            where.append(h.overdue.is_(f.overdue))
+        if f.q and f.q.strip():
+            pattern = _like(f.q.strip())
+            i = t.issues.c
+            where.append(or_(i.title.like(pattern, escape="\\"), i.description.like(pattern, escape="\\")))
+        return where
+
+    def _list_as_of(self, actor: Actor, f: IssueFilter, as_of: datetime) -> Page:
+        """The list as it stood at ``as_of``: filtered on the state then, each
+        item the issue's state then (replayed from its events)."""
+        where = self._conditions_as_of(actor, f, as_of)
+        joined = t.issue_states.join(t.issues, t.issues.c.id == t.issue_states.c.issue_id)
+        i = t.issues.c
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
+            ids = conn.execute(
+                select(i.id)
+                .select_from(joined)
+                .where(*where)
+                .order_by(i.reported_at.desc(), i.id.desc())
+                .limit(f.per_page)
+                .offset((f.page - 1) * f.per_page)
+            ).scalars()
+            page_ids = list(ids)
+        items = [self.replay(issue_id, as_of) for issue_id in page_ids]
+        return Page(items=items, total=int(total), page=f.page, per_page=f.per_page)
+
     def open_issue_ids(self, status: str = Status.ASSIGNED) -> list[str]:
         """Ids of issues in a status (the deadline job's candidates)."""
         self.before_read()
@@ -178,10 +249,14 @@ class Queries:
             return list(conn.execute(select(t.issues.c.id).where(t.issues.c.status == status)).scalars())
 
     # -- counts ------------------------------------------------------------------------
-    def stats(self, actor: Actor, *, by: str = "unit", campaign: str | None = None) -> Stats:
+    def stats(
+        self, actor: Actor, *, by: str = "unit", campaign: str | None = None, as_of: datetime | None = None
+    ) -> Stats:
         if by not in ("unit", "aspect", "source"):
             raise InvalidInput("by is one of unit, aspect, source", "by")
         self.before_read()
+        if as_of is not None:
+            return self._stats_as_of(actor, by, campaign, as_of)
         i = t.issues.c
         where: list[ColumnElement[bool]] = []
         visible = _visible(actor)
@@ -208,18 +283,31 @@ class Queries:
                 names = self._names(conn, by, campaign)
                 query = select(group_key, *counted, func.count()).where(*where)
             result = conn.execute(query.group_by(group_key, *counted[:2], counted[2])).all()
-        tallies: dict[str, dict[str, int]] = {k: {} for k in names}
-        for key, status, overdue, on_time, n in result:
-            tally = tallies.setdefault(key, {})
-            tally["total"] = tally.get("total", 0) + n
-            bucket = "open" if status in OPEN_STATUSES else status
-            tally[bucket] = tally.get(bucket, 0) + n
-            if overdue:
-                tally["overdue"] = tally.get("overdue", 0) + n
-            if on_time:
-                tally["closed_on_time"] = tally.get("closed_on_time", 0) + n
-        rows = [StatsRow(key=k, name=names.get(k, k), **v) for k, v in tallies.items()]
-        return Stats(by=by, rows=rows)
+        return _tally(by, names, result)
+
+    def _stats_as_of(self, actor: Actor, by: str, campaign: str | None, as_of: datetime) -> Stats:
+        """The counts as they stood at ``as_of``, from the state-history table."""
+        h = t.issue_states.c
+        where = self._conditions_as_of(actor, IssueFilter(campaign=campaign), as_of)
+        with self.engine.connect() as conn:
+            names = self._root_children(conn) if by == "unit" else self._names(conn, by, campaign)
+            rows = conn.execute(
+                select(
+                    h.status, h.overdue, h.closed_on_time, h.located, h.assigned, h.aspect, h.source
+                ).where(*where)
+            ).all()
+        counts: dict[tuple[str, str, bool, bool], int] = {}
+        for status, overdue, on_time, located, assigned, aspect, source in rows:
+            if by == "unit":
+                inside = set(located.strip("|").split("|")) | set(assigned.strip("|").split("|"))
+                keys = [k for k in names if k in inside]
+            else:
+                keys = [aspect if by == "aspect" else source]
+            on_time_closed = status == Status.CLOSED and bool(on_time)
+            for key in keys:
+                bucket = (key, status, bool(overdue), on_time_closed)
+                counts[bucket] = counts.get(bucket, 0) + 1
+        return _tally(by, names, [(*k, n) for k, n in counts.items()])
 
     def _root_children(self, conn: Any) -> dict[str, str]:
         root = conn.execute(select(t.units.c.code).where(t.units.c.parent.is_(None))).scalar()
@@ -280,6 +368,22 @@ class Queries:
         self.before_read()
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(t.issues)).scalar_one())
+
+
+def _tally(by: str, names: dict[str, str], result: Any) -> Stats:
+    """Rows of (key, status, overdue, closed on time, count) into stats rows."""
+    tallies: dict[str, dict[str, int]] = {k: {} for k in names}
+    for key, status, overdue, on_time, n in result:
+        tally = tallies.setdefault(key, {})
+        tally["total"] = tally.get("total", 0) + n
+        bucket = "open" if status in OPEN_STATUSES else status
+        tally[bucket] = tally.get(bucket, 0) + n
+        if overdue:
+            tally["overdue"] = tally.get("overdue", 0) + n
+        if on_time:
+            tally["closed_on_time"] = tally.get("closed_on_time", 0) + n
+    rows = [StatsRow(key=k, name=names.get(k, k), **v) for k, v in tallies.items()]
+    return Stats(by=by, rows=rows)
 
 
 def _summary(r: Any) -> IssueSummary:

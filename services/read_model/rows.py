@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 import psycopg
 from eventsourcing.domain import Aggregate
-from sqlalchemy import JSON, Connection, delete, insert, select
+from sqlalchemy import JSON, Connection, bindparam, delete, insert, select, update
 
 from domain.campaign import Campaign
 from domain.issue import Issue
@@ -102,6 +102,7 @@ class RowWriter:
         self._users: dict[Any, User] = {}
         self._letters: list[dict[str, Any]] = []
         self._created: set[Any] = set()  # aggregates born in this batch: no old row
+        self._transitions: dict[Any, list[tuple[datetime, Any, str]]] = {}
 
     def forget(self) -> None:
         self._paths.clear()
@@ -110,11 +111,34 @@ class RowWriter:
     def begin(self, conn: Connection) -> None:
         self._reset()
 
-    def changed(self, aggregate: Aggregate, *, created: bool = False) -> None:
+    def state_key(self, aggregate: Aggregate | None) -> tuple[Any, ...] | None:
+        """What lists and counts filter on; a new history row when it changes."""
+        if not isinstance(aggregate, Issue):
+            return None
+        return (
+            str(aggregate.status),
+            aggregate.overdue,
+            closed_on_time(aggregate, self.tz),
+            aggregate.aspect,
+            aggregate.category,
+            aggregate.assigned_units,
+        )
+
+    def changed(
+        self,
+        aggregate: Aggregate,
+        *,
+        created: bool = False,
+        before: tuple[Any, ...] | None = None,
+        at: datetime | None = None,
+    ) -> None:
         if created:
             self._created.add(aggregate.id)
         if isinstance(aggregate, Issue):
             self._issues[aggregate.id] = aggregate
+            after = self.state_key(aggregate)
+            if after != before and at is not None:
+                self._transitions.setdefault(aggregate.id, []).append((at, after, aggregate.unit))
         elif isinstance(aggregate, Unit):
             self._units[aggregate.id] = aggregate
             self._paths[aggregate.code] = tuple(aggregate.path)
@@ -167,8 +191,52 @@ class RowWriter:
                 conn.execute(delete(t.issues).where(t.issues.c.id.in_(chunk)))
             _insert_many(conn, t.issues, rows)
             _insert_many(conn, t.issue_scope, scope)
+        self._flush_states(conn)
         _insert_many(conn, t.letters, self._letters)
         self._reset()
+
+    def _scope_text(self, conn: Connection, units: Any) -> str:
+        codes = dict.fromkeys(code for unit in units for code in self._path(conn, unit))
+        return "|" + "|".join(codes) + "|" if codes else ""
+
+    def _flush_states(self, conn: Connection) -> None:
+        if not self._transitions:
+            return
+        closing = [
+            {"b_id": str(issue_id), "b_at": changes[0][0]}
+            for issue_id, changes in self._transitions.items()
+            if issue_id not in self._created
+        ]
+        if closing:
+            s = t.issue_states
+            conn.execute(
+                update(s)
+                .where(s.c.issue_id == bindparam("b_id"), s.c.valid_to.is_(None))
+                .values(valid_to=bindparam("b_at")),
+                closing,
+            )
+        rows = []
+        for issue_id, changes in self._transitions.items():
+            issue = self._issues[issue_id]
+            for n, (at, key, location) in enumerate(changes):
+                status, overdue, on_time, aspect, category, assignees = key
+                rows.append(
+                    {
+                        "issue_id": str(issue_id),
+                        "valid_from": at,
+                        "valid_to": changes[n + 1][0] if n + 1 < len(changes) else None,
+                        "campaign": issue.campaign,
+                        "source": issue.source,
+                        "aspect": aspect,
+                        "category": category,
+                        "status": status,
+                        "overdue": overdue,
+                        "closed_on_time": on_time,
+                        "located": self._scope_text(conn, [location]),
+                        "assigned": self._scope_text(conn, assignees),
+                    }
+                )
+        _insert_many(conn, t.issue_states, rows)
 
     @staticmethod
     def _replace(conn: Connection, table: Any, key: Any, rows: list[dict[str, Any]]) -> None:

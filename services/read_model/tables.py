@@ -49,7 +49,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 #: Bump when a table below changes: the read model is then rebuilt from events.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -115,6 +115,28 @@ issue_scope = Table(
     Index("ix_rm_issue_scope_unit", "unit", "relation", "issue_id"),
 )
 
+# The filterable state of each issue over time: one row per stretch during
+# which status, overdue flag, classification or assignees stayed the same.
+# Lists and counts "as of" an instant read the rows valid at that instant.
+issue_states = Table(
+    "rm_issue_states",
+    metadata,
+    Column("issue_id", String(36), nullable=False),
+    Column("valid_from", UTCDateTime(), nullable=False),
+    Column("valid_to", UTCDateTime()),
+    Column("campaign", String(40), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("aspect", String(40), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("overdue", Boolean, nullable=False),
+    Column("closed_on_time", Boolean, nullable=False),
+    Column("located", Text, nullable=False),  # "|C|C01|C01T1|C01T1V1|": the location's path
+    Column("assigned", Text, nullable=False),  # the assignees' paths, likewise
+    Index("ix_rm_issue_states_open", "issue_id", "valid_to"),
+    Index("ix_rm_issue_states_from", "valid_from"),
+)
+
 units = Table(
     "rm_units",
     metadata,
@@ -162,4 +184,4 @@ letters = Table(
 )
 
 #: The tables a rebuild empties (tracking and meta are reset separately).
-PROJECTED = (issues, issue_scope, units, campaigns, users, letters)
+PROJECTED = (issues, issue_scope, issue_states, units, campaigns, users, letters)

@@ -58,9 +58,8 @@ class Issues(MethodView):
     @issues.doc(security=BEARER)
     def get(self, query: dict[str, Any]) -> Page:
         """The problems the caller may see, newest first, filtered and paged."""
-        if query.pop("as_of", None) is not None:
-            raise InvalidInput("as_of is not available for lists yet", "as_of")
-        return services().queries.list_issues(current_actor(), IssueFilter(**query))
+        as_of = query.pop("as_of", None)
+        return services().queries.list_issues(current_actor(), IssueFilter(**query), as_of=as_of)
 
 
 @issues.route("/<issue_id>")

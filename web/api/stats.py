@@ -7,7 +7,6 @@ from typing import Any
 
 from flask.views import MethodView
 
-from domain.errors import InvalidInput
 from web.api import schemas as s
 from web.api.base import BEARER, protected_blueprint
 from web.auth import current_actor
@@ -23,7 +22,8 @@ class Stats(MethodView):
     @stats.doc(security=BEARER)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """``by=unit`` has one row per child of the root unit."""
-        if query.get("as_of") is not None:
-            raise InvalidInput("as_of is not available for stats yet", "as_of")
-        result = services().queries.stats(current_actor(), by=query["by"], campaign=query.get("campaign"))
-        return {"as_of": datetime.now(UTC), "by": result.by, "rows": result.rows}
+        as_of = query.get("as_of")
+        result = services().queries.stats(
+            current_actor(), by=query["by"], campaign=query.get("campaign"), as_of=as_of
+        )
+        return {"as_of": as_of or datetime.now(UTC), "by": result.by, "rows": result.rows}
