@@ -51,6 +51,7 @@ class User(Aggregate):
     password_hash: str
     active: bool
     tokens: dict[str, str]
+    token_labels: dict[str, str]
 
     @staticmethod
     def create_id(username: str, **_: Any) -> UUID:
@@ -99,6 +100,7 @@ class User(Aggregate):
         self.password_hash = password_hash
         self.active = True
         self.tokens = {}
+        self.token_labels = {}
 
     class RoleChanged(Event):
         role: str
@@ -157,6 +159,7 @@ class User(Aggregate):
     @event(TokenIssued)
     def _token_issued(self, actor: dict[str, str], token_id: str, token_hash: str, label: str) -> None:
         self.tokens = {**self.tokens, token_id: token_hash}
+        self.token_labels = {**self.token_labels, token_id: label}
 
     class TokenRevoked(Event):
         token_id: str

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from domain.actor import Actor
+from domain.errors import Forbidden
 from domain.user import User
 from services.accounts import AccountCommands, NotAuthenticated
 
@@ -46,6 +47,13 @@ class TokenCommands(AccountCommands):
         user = self._user(username)
         user.revoke_token(actor, token_id=token_id)
         self._save(user)
+
+    def tokens_of(self, actor: Actor, username: str) -> list[tuple[str, str]]:
+        """``(token id, label)`` of a user's live tokens (the user or an admin)."""
+        user = self._user(username)
+        if actor.user_id != str(user.id) and actor.role.value not in ("admin", "system"):
+            raise Forbidden("only the user or an admin lists a user's tokens")
+        return [(token_id, user.token_labels.get(token_id, "")) for token_id in user.active_tokens]
 
     def actor_for_token(self, token: str) -> tuple[Actor, str]:
         """The acting user and the token's id; NotAuthenticated otherwise."""

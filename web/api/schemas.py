@@ -31,6 +31,12 @@ class TokenAnswer(Schema):
     username = fields.String()
 
 
+class TokenInfo(Schema):
+    token_id = fields.String()
+    label = fields.String()
+    last_used_at = fields.DateTime(allow_none=True)
+
+
 # -- units, users, campaigns --------------------------------------------------------------
 class UnitIn(In):
     code = fields.String(required=True, validate=validate.Length(min=1, max=40))

@@ -28,6 +28,19 @@ class Tokens(MethodView):
         return app.issue_token(actor, actor.username, label="api")
 
 
+    @tokens.response(200, s.TokenInfo(many=True))
+    @tokens.doc(security=BEARER)
+    def get(self) -> list[dict[str, Any]]:
+        """The caller's live tokens, with when each was last used."""
+        authenticate()
+        actor = current_actor()
+        usage = services().token_usage
+        return [
+            {"token_id": token_id, "label": label, "last_used_at": usage.last_used(token_id)}
+            for token_id, label in services().app.tokens_of(actor, actor.username)
+        ]
+
+
 @tokens.route("/<token_id>")
 class OneToken(MethodView):
     @tokens.response(204)
