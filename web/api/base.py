@@ -6,12 +6,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from uuid import UUID
 
 from flask import request
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from domain.actor import Actor
@@ -45,8 +46,20 @@ class RectifyApi(Api):
         return errors.http_error(error)
 
 
+class BodyParser(FlaskParser):
+    """A body that is not JSON is invalid input (422), as in :func:`json_body`
+    (webargs would answer 400)."""
+
+    def _handle_invalid_json_error(self, error: Exception, req: Any, *args: Any, **kwargs: Any) -> NoReturn:
+        raise InvalidInput("the body is not valid JSON", "json") from error
+
+
+class RectifyBlueprint(Blueprint):
+    ARGUMENTS_PARSER = BodyParser()
+
+
 def protected_blueprint(name: str, import_name: str, url_prefix: str, description: str) -> Blueprint:
-    blp = Blueprint(name, import_name, url_prefix=url_prefix, description=description)
+    blp = RectifyBlueprint(name, import_name, url_prefix=url_prefix, description=description)
     blp.before_request(authenticate)
     return blp
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.tokens import IssuedToken
 from web.api import schemas as s
-from web.api.base import BEARER
+from web.api.base import BEARER, RectifyBlueprint
 from web.auth import authenticate, current_actor
 from web.context import services
 
-tokens = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens", description="API tokens")
+tokens = RectifyBlueprint("tokens", __name__, url_prefix="/api/v1/tokens", description="API tokens")
 
 
 @tokens.route("")
