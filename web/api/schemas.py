@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from collections.abc import Mapping
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from domain.issue import MAX_DESCRIPTION, MAX_TEXT, MAX_TITLE
 from domain.vocabulary import Severity, Source, UnitKind
@@ -14,9 +17,28 @@ ROLES = ["admin", "inspector", "clerk", "handler", "reviewer", "leader"]
 STATUSES = ["reported", "assigned", "submitted", "closed", "rejected"]
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class In(Schema):
     class Meta:
         unknown = EXCLUDE
+
+    @pre_load
+    def _no_nul(self, data: Any, **_: Any) -> Any:
+        """PostgreSQL text cannot hold NUL: accepted, one would break the read model."""
+        if isinstance(data, Mapping):
+            nul = [k for k in self.fields if k in data and _has_nul(data[k])]
+            if nul:
+                raise ValidationError({k: ["must not contain NUL characters"] for k in nul})
+        return data
 
 
 # -- tokens ------------------------------------------------------------------------
