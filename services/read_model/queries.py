@@ -337,7 +337,8 @@ class Queries:
         if parent:
             query = query.where(t.units.c.parent == parent)
         with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(query).mappings()]
+            # The table keeps the path as "/C/C01/" for prefix matching; callers get the codes.
+            return [{**r, "path": r["path"].strip("/").split("/")} for r in conn.execute(query).mappings()]
 
     def users(self, *, unit: str | None = None) -> list[dict[str, Any]]:
         self.before_read()
