@@ -28,7 +28,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 from eventsourcing.utils import get_topic
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
 from domain.campaign import Campaign
 from domain.issue import Issue
@@ -42,6 +42,7 @@ Progress = Callable[[int, int], None]
 
 NAME = "read_model"
 DEFAULT_BATCH = 5000
+ANALYZE_AFTER = 20_000  # events applied in one catch-up
 
 
 def projected_topics() -> list[str]:
@@ -163,7 +164,18 @@ class Projector:
                 batches += 1
                 if progress is not None:
                     progress(position, target)
+            if position - start >= ANALYZE_AFTER:
+                self._analyze()
             return position - start
+
+    def _analyze(self) -> None:
+        """After a bulk catch-up, fresh planner statistics: without them
+        PostgreSQL guesses a few rows per filter and picks slow plans."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        with self.engine.connect() as conn:
+            conn.execute(text("ANALYZE " + ", ".join(table.name for table in t.PROJECTED)))
+            conn.commit()
 
     def _read(self, start: int, stop: int) -> Batch:
         notifications = self.app.recorder.select_notifications(
