@@ -131,6 +131,18 @@ class IssueCommands(OrgCommands):
 
         return self._retrying(attempt)
 
+    def check_report_scope(self, actor: Actor, unit: str) -> None:
+        """The check that comes before reading the rest of a report (403): a
+        clerk reports only inside its own subtree. An unknown unit is left to
+        the input checks (422)."""
+        check_role(actor, REPORT)
+        try:
+            location = self._unit(unit)
+        except InvalidInput:
+            return
+        if not may_report_at(actor, location.code, self.within):
+            raise Forbidden("a clerk reports only problems inside its own unit")
+
     def reclassify(
         self,
         actor: Actor,

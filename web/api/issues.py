@@ -7,6 +7,8 @@ order of errors (404, 403, 412 before the body is read; then 422, 409).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from flask import request, send_file
@@ -42,9 +44,25 @@ def _etag(view: IssueView) -> dict[str, str]:
     return {"ETag": f'"{view.version}"'}
 
 
+def _report_scope_first(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A clerk reporting outside its subtree hears 403 before any 422 (CONTRACT.md
+    order): the unit is read from the raw body before the schema checks the rest."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        body = request.get_json(silent=True)
+        unit = body.get("unit") if isinstance(body, dict) else None
+        if isinstance(unit, str) and unit:
+            services().app.check_report_scope(current_actor(), unit)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @issues.route("")
 class Issues(MethodView):
     @requires_role(*REPORTERS)
+    @_report_scope_first
     @issues.arguments(s.IssueIn)
     @issues.response(201, s.IssueDetailOut)
     @issues.doc(security=BEARER)
