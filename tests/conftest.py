@@ -14,7 +14,7 @@ import pytest
 
 from services.bootstrap import Services, build
 from services.settings import Settings
-from tests.support import pg_url, require_postgres, reset_postgres
+from tests.support import drop_postgres, pg_url, require_postgres, reset_postgres
 
 
 @pytest.fixture
@@ -55,5 +55,7 @@ def sqlite_services(sqlite_settings: Settings) -> Iterator[Services]:
 
 
 @pytest.fixture(scope="session")
-def worker_id() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+def worker_id() -> Iterator[str]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    yield worker
+    drop_postgres(pg_url(worker))

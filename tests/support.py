@@ -45,8 +45,22 @@ def require_redis() -> None:
         _unavailable("Redis", e)
 
 
+#: One test run's tag, shared by its xdist workers, so that two runs on one
+#: machine (a developer's and a helper's, say) never share a database.
+RUN_TAG = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"p{os.getpid()}")[:10]
+
+
 def pg_database(worker_id: str) -> str:
-    return f"rectify_test_{worker_id}".replace("-", "_")
+    return f"rectify_test_{RUN_TAG}_{worker_id}".replace("-", "_").lower()
+
+
+def drop_postgres(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    try:
+        with psycopg.connect(PG_SERVER + "/postgres", autocommit=True, connect_timeout=3) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    except psycopg.Error:
+        pass  # nothing to clean up where there is no server
 
 
 def pg_url(worker_id: str) -> str:
