@@ -64,6 +64,14 @@ def content_type_of(content: bytes) -> str | None:
     return mime if mime in ALLOWED_TYPES else None
 
 
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):g} MB"
+    if n >= 1024:
+        return f"{n / 1024:g} KB"
+    return f"{n} bytes"
+
+
 class EvidenceCommands(IssueCommands):
     files: FileStore
     max_upload_bytes: int = 20 * 1024 * 1024
@@ -86,9 +94,7 @@ class EvidenceCommands(IssueCommands):
         checked = []
         for upload in uploads:
             if len(upload.content) > self.max_upload_bytes:
-                raise UploadTooLarge(
-                    f"{upload.name} is larger than {self.max_upload_bytes // (1024 * 1024)} MB"
-                )
+                raise UploadTooLarge(f"{upload.name} is larger than {_size(self.max_upload_bytes)}")
             if not upload.content:
                 raise InvalidInput(f"{upload.name} is empty", "file")
             kind = content_type_of(upload.content)

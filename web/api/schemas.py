@@ -219,7 +219,10 @@ class AsOfQuery(In):
 class HistoryOut(Schema):
     version = fields.Integer()
     type = fields.String()
-    at = fields.DateTime()
+    at = fields.Function(
+        lambda entry: entry.at.isoformat(timespec="microseconds"),
+        metadata={"type": "string", "format": "date-time"},
+    )
     actor = fields.Dict(keys=fields.String(), values=fields.String())
     data = fields.Dict()
 

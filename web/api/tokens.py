@@ -26,7 +26,6 @@ class Tokens(MethodView):
         actor = app.authenticate(data["username"], data["password"])
         return app.issue_token(actor, actor.username, label="api")
 
-
     @tokens.response(200, s.TokenInfo(many=True))
     @tokens.doc(security=BEARER)
     def get(self) -> list[dict[str, Any]]:

@@ -147,7 +147,7 @@ def history(services: Services, issue: str, as_of: str | None, as_json: bool) ->
             record = {
                 "version": e.version,
                 "type": e.type,
-                "at": e.at.isoformat(),
+                "at": e.at.isoformat(timespec="microseconds"),
                 "actor": e.actor,
                 "data": e.data,
             }
@@ -157,7 +157,9 @@ def history(services: Services, issue: str, as_of: str | None, as_json: bool) ->
         role = e.actor.get("role", "")
         unit_code = e.actor.get("unit", "")
         details = json.dumps(e.data, ensure_ascii=False, sort_keys=True)
-        click.echo(f"v{e.version:<3} {e.at.isoformat()}  {e.type:<24} {who} ({role}@{unit_code})  {details}")
+        click.echo(
+            f"v{e.version:<3} {e.at.isoformat(timespec='microseconds')}  {e.type:<24} {who} ({role}@{unit_code})  {details}"
+        )
 
 
 @cli.command()
