@@ -157,9 +157,8 @@ def history(services: Services, issue: str, as_of: str | None, as_json: bool) ->
         role = e.actor.get("role", "")
         unit_code = e.actor.get("unit", "")
         details = json.dumps(e.data, ensure_ascii=False, sort_keys=True)
-        click.echo(
-            f"v{e.version:<3} {e.at.isoformat(timespec='microseconds')}  {e.type:<24} {who} ({role}@{unit_code})  {details}"
-        )
+        at = e.at.isoformat(timespec="microseconds")
+        click.echo(f"v{e.version:<3} {at}  {e.type:<24} {who} ({role}@{unit_code})  {details}")
 
 
 @cli.command()
