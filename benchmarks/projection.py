@@ -1,0 +1,172 @@
+"""Projection catch-up: how fast the projector rebuilds the read model.
+
+Loads the demo city (``DemoCity(services, size=N).load()``, the code behind
+``rectify demo``) into a fresh database, projects it once (untimed: the
+first pass also warms the database's caches), then times
+``services.projector.rebuild()`` several times. A rebuild empties the read
+tables, resets the position and catches up over the whole log with the
+projector's own aggregate cache cleared, so every rebuild does the same work.
+
+events/s = the log's head position (``services.projector.head()``, every
+event in the log) / seconds. The projector reads only the topics it projects
+(campaign numbering events are filtered out by the database), so the number
+of events it decodes and applies is reported too, and so are the demo load's
+time and the first catch-up after it.
+
+Diagnostics: ``--projector-cache N`` (repeatable) also rebuilds with a
+projector whose aggregate cache holds N aggregates; ``--es-env KEY=VALUE``
+(repeatable) adds eventsourcing settings for the whole run (through
+``Settings.eventsourcing_env``), e.g. ``POSTGRES_ENABLE_DB_FUNCTIONS=n``.
+"""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+from benchmarks.common import database, log, summary, table, timed, verdict
+from services.bootstrap import build
+from services.demo import DemoCity
+from services.read_model.projector import Projector
+from services.settings import Settings
+
+TARGET_EVENTS_PER_S = 10_000
+
+
+def _projected_events(services: Any) -> int:
+    """How many events of the log pass the projector's topic filter."""
+    recorder = services.app.recorder
+    head = services.projector.head()
+    count = start = 0
+    while start < head:
+        page = recorder.select_notifications(
+            start=start, limit=50_000, stop=head, topics=services.projector.topics, inclusive_of_start=False
+        )
+        if not page:
+            break
+        count += len(page)
+        start = page[-1].id
+    return count
+
+
+def measure(
+    kind: str,
+    *,
+    size: int,
+    repeat: int,
+    cache_sizes: list[int | None],
+    es_env: dict[str, str],
+) -> list[dict[str, Any]]:
+    """One demo load, then ``repeat`` rebuilds for each projector cache size
+    (``None``: the projector the composition root builds)."""
+    with database(kind, "projection") as db:
+        services = build(Settings(data_dir=db.data_dir, database_url=db.url, eventsourcing_env=es_env))
+        results = []
+        try:
+            services.init()
+            log(f"[projection/{kind}] loading a demo city of {size:,} problems")
+            load_s, _ = timed(lambda: DemoCity(services, size=size).load())
+            head = services.projector.head()
+            projected = _projected_events(services)
+            log(f"[projection/{kind}] {head:,} events in {load_s:.1f} s; first catch-up")
+            first_s, _ = timed(services.projector.catch_up)
+            log(f"[projection/{kind}] first catch-up: {first_s:.2f} s, {head / first_s:,.0f} events/s")
+            for cache_size in cache_sizes:
+                projector = services.projector
+                if cache_size is not None:
+                    projector = Projector(services.app, services.writer, tz=services.settings.tz)
+                    projector.cache_size = cache_size
+                seconds = []
+                for n in range(repeat):
+                    gc.collect()
+                    s, moved = timed(projector.rebuild)
+                    assert moved == head, (moved, head)
+                    seconds.append(s)
+                    log(
+                        f"[projection/{kind}] cache {projector.cache_size:,} rebuild {n + 1}/{repeat}: "
+                        f"{s:.2f} s, {head / s:,.0f} events/s"
+                    )
+                assert projector.lag() == 0
+                rates = [head / s for s in seconds]
+                stats = summary(rates)
+                results.append(
+                    {
+                        "database": kind,
+                        "size": size,
+                        "eventsourcing_env": es_env,
+                        "projector_cache_size": projector.cache_size,
+                        "head": head,
+                        "projected_events": projected,
+                        "demo_load_s": load_s,
+                        "first_catch_up_s": first_s,
+                        "rebuild_s": seconds,
+                        "events_per_s": rates,
+                        "stats": stats,
+                        "target_events_per_s": TARGET_EVENTS_PER_S,
+                        # The target is set for PostgreSQL; SQLite is measured for reference.
+                        "met": stats["median"] >= TARGET_EVENTS_PER_S if kind == "postgres" else None,
+                    }
+                )
+        finally:
+            services.close()
+    return results
+
+
+def run(
+    kinds: list[str],
+    *,
+    quick: bool,
+    size: int | None = None,
+    repeat: int | None = None,
+    cache_sizes: list[int] | None = None,
+    es_env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    size = size or (1000 if quick else 20_000)
+    repeat = repeat or (1 if quick else 3)
+    sizes: list[int | None] = [None, *cache_sizes] if cache_sizes else [None]
+    results = [
+        r
+        for kind in kinds
+        for r in measure(kind, size=size, repeat=repeat, cache_sizes=sizes, es_env=es_env or {})
+    ]
+    rows = [
+        [
+            r["database"],
+            r["size"],
+            r["head"],
+            r["projected_events"],
+            r["projector_cache_size"],
+            r["demo_load_s"],
+            r["head"] / r["first_catch_up_s"],
+            min(r["rebuild_s"]),
+            r["stats"]["best"],
+            r["stats"]["median"],
+            r["stats"]["worst"],
+            verdict(r["met"]) if r["database"] == "postgres" else "(target is for PostgreSQL)",
+        ]
+        for r in results
+    ]
+    print(
+        f"\nprojection rebuild, events/s = head / seconds ({repeat} rebuilds after the first catch-up)"
+        + (f"; eventsourcing env {es_env}" if es_env else "")
+    )
+    print(
+        table(
+            [
+                "database",
+                "demo size",
+                "events (head)",
+                "projected",
+                "proj. cache",
+                "load s",
+                "1st catch-up ev/s",
+                "best s",
+                "best ev/s",
+                "median ev/s",
+                "worst ev/s",
+                f"median >= {TARGET_EVENTS_PER_S:,}",
+            ],
+            rows,
+        )
+    )
+    return {"benchmark": "projection", "quick": quick, "results": results}
