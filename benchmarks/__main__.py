@@ -27,7 +27,9 @@ def main(argv: list[str] | None = None) -> int:
         help="database kind (repeatable); default: sqlite, and postgres when reachable",
     )
     parser.add_argument(
-        "--profile", action="store_true", help="commands, demo: profile afterwards (see their docstrings)"
+        "--profile",
+        action="store_true",
+        help="commands, projection, demo: profile afterwards (see their docstrings)",
     )
     parser.add_argument("--size", type=int, default=None, help="projection/demo: override the demo size")
     parser.add_argument(
@@ -89,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                 repeat=args.repeat,
                 cache_sizes=args.projector_cache,
                 es_env=es_env,
+                profile_dir=args.results_dir / "profiles" if args.profile else None,
             )
         else:
             from benchmarks import demo

@@ -44,8 +44,12 @@ def _cli() -> list[str]:
 
 def once(kind: str, size: int) -> dict[str, Any]:
     with database(kind, "demo") as db:
+        # The CLI runs the code of the tree these benchmarks are in (the
+        # console script alone would import whatever the venv has installed).
+        path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
         env = {
             **os.environ,
+            "PYTHONPATH": path,
             "RECTIFY_DATA_DIR": str(db.data_dir),
             "RECTIFY_DATABASE_URL": db.url,
         }

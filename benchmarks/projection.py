@@ -16,12 +16,17 @@ time and the first catch-up after it.
 Diagnostics: ``--projector-cache N`` (repeatable) also rebuilds with a
 projector whose aggregate cache holds N aggregates; ``--es-env KEY=VALUE``
 (repeatable) adds eventsourcing settings for the whole run (through
-``Settings.eventsourcing_env``), e.g. ``POSTGRES_ENABLE_DB_FUNCTIONS=n``.
+``Settings.eventsourcing_env``), e.g. ``POSTGRES_ENABLE_DB_FUNCTIONS=n``;
+``--profile`` runs one more rebuild under cProfile (``results/profiles``).
 """
 
 from __future__ import annotations
 
+import cProfile
 import gc
+import io
+import pstats
+from pathlib import Path
 from typing import Any
 
 from benchmarks.common import database, log, summary, table, timed, verdict
@@ -49,6 +54,22 @@ def _projected_events(services: Any) -> int:
     return count
 
 
+def _profile(projector: Projector, path: Path) -> str:
+    """One more rebuild under cProfile."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    projector.rebuild()
+    profiler.disable()
+    profiler.dump_stats(str(path.with_suffix(".prof")))
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(60)
+    stats.sort_stats("tottime").print_stats(40)
+    path.with_suffix(".txt").write_text(out.getvalue())
+    return str(path.with_suffix(".prof"))
+
+
 def measure(
     kind: str,
     *,
@@ -56,6 +77,7 @@ def measure(
     repeat: int,
     cache_sizes: list[int | None],
     es_env: dict[str, str],
+    profile_dir: Path | None = None,
 ) -> list[dict[str, Any]]:
     """One demo load, then ``repeat`` rebuilds for each projector cache size
     (``None``: the projector the composition root builds)."""
@@ -87,6 +109,11 @@ def measure(
                         f"{s:.2f} s, {head / s:,.0f} events/s"
                     )
                 assert projector.lag() == 0
+                profile = None
+                if profile_dir is not None:
+                    profile = _profile(
+                        projector, profile_dir / f"projection-{kind}-{size}-{projector.cache_size}"
+                    )
                 rates = [head / s for s in seconds]
                 stats = summary(rates)
                 results.append(
@@ -105,6 +132,7 @@ def measure(
                         "target_events_per_s": TARGET_EVENTS_PER_S,
                         # The target is set for PostgreSQL; SQLite is measured for reference.
                         "met": stats["median"] >= TARGET_EVENTS_PER_S if kind == "postgres" else None,
+                        "profile": profile,
                     }
                 )
         finally:
@@ -120,6 +148,7 @@ def run(
     repeat: int | None = None,
     cache_sizes: list[int] | None = None,
     es_env: dict[str, str] | None = None,
+    profile_dir: Path | None = None,
 ) -> dict[str, Any]:
     size = size or (1000 if quick else 20_000)
     repeat = repeat or (1 if quick else 3)
@@ -127,7 +156,9 @@ def run(
     results = [
         r
         for kind in kinds
-        for r in measure(kind, size=size, repeat=repeat, cache_sizes=sizes, es_env=es_env or {})
+        for r in measure(
+            kind, size=size, repeat=repeat, cache_sizes=sizes, es_env=es_env or {}, profile_dir=profile_dir
+        )
     ]
     rows = [
         [
