@@ -117,9 +117,9 @@ issues = Table(
 # GIN's pending list (fastupdate) is scanned whole by every search, and
 # without VACUUM it only empties when full: at the default 4 MB a units search
 # took 150 ms. Small lists keep that to a few ms and still let the projector
-# insert keys in batches: against no new indexes, a rebuild of 20,000 issues
-# took about 8 % longer with these limits, 20 % with the units index without
-# a list (fastupdate off) and 128 kB for the characters.
+# insert keys in batches. A rebuild of 20,000 issues takes about 14 % longer
+# than without these indexes, all of it the characters index (about 70 keys
+# a row); with the units index unlisted (fastupdate off) it was about 20 %.
 ISSUE_FUNCTIONS = (
     "CREATE OR REPLACE FUNCTION rm_assigned_units(assignments json) RETURNS text[] "
     "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS "
