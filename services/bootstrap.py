@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from domain.deadlines import Policy
 from domain.issue import Issue
 from services.application import Rectify
-from services.database import eventsourcing_env, make_engine
+from services.database import eventsourcing_env, make_engine, schema_lock
 from services.deadlines import SweepResult
 from services.files import FileStore
 from services.read_model.projector import Projector
@@ -43,8 +43,9 @@ class Services:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         (self.settings.data_dir / "evidence").mkdir(exist_ok=True)
         (self.settings.data_dir / "documents").mkdir(exist_ok=True)
-        self.token_usage.setup()
-        return self.projector.setup()
+        with schema_lock(self.settings.database_url):
+            self.token_usage.setup()
+            return self.projector.setup()
 
     def has_issues(self) -> bool:
         """Asked of the event store, not the read model."""
@@ -91,7 +92,8 @@ class Services:
 def build(settings: Settings | None = None) -> Services:
     settings = settings or Settings.from_env()
     env = {**eventsourcing_env(settings.database_url), **settings.eventsourcing_env}
-    app = Rectify(env=env, tz=settings.tz)
+    with schema_lock(settings.database_url):  # the recorder creates its tables here
+        app = Rectify(env=env, tz=settings.tz)
     app.files = FileStore(settings.data_dir / "evidence")
     app.max_upload_bytes = settings.max_upload_bytes
     app.deadline_policy = Policy(

@@ -7,6 +7,8 @@ this machine they measured about twice as fast as eventsourcing-sqlalchemy
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ from sqlalchemy.exc import ArgumentError
 from services.settings import SettingsError
 
 SQLITE_LOCK_TIMEOUT_S = 30
+# pg_advisory_lock key held while schemas are created: "rectify" in ASCII.
+SCHEMA_LOCK_KEY = 0x72656374696679
 
 
 def parse_url(database_url: str) -> URL:
@@ -94,3 +98,25 @@ def make_engine(database_url: str, *, writer: bool = False) -> Engine:
         pool_size=2 if writer else 5, max_overflow=10, pool_pre_ping=True, connect_args={"connect_timeout": 5}
     )
     return create_engine(url, **kwargs)
+
+
+@contextmanager
+def schema_lock(database_url: str) -> Iterator[None]:
+    """Holds a PostgreSQL advisory lock while the stores create their tables
+    and functions. Several processes starting at once (gunicorn's workers)
+    would otherwise run eventsourcing's ``CREATE OR REPLACE FUNCTION`` side by
+    side, and one fails with "tuple concurrently updated". SQLite needs
+    nothing: its own write lock serialises the DDL."""
+    url = parse_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        yield
+        return
+    import psycopg
+
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))

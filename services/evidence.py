@@ -88,34 +88,34 @@ class EvidenceCommands(IssueCommands):
         """A handler of the lead or a co unit. Files are checked (size, real
         type), stored, then the event is saved; if saving fails, files this
         call stored are removed again."""
-        self.check_command(actor, ref, Action.ATTACH_EVIDENCE, expected_version)
-        if not uploads:
-            raise InvalidInput("attach at least one file", "file")
-        checked = []
-        for upload in uploads:
-            if len(upload.content) > self.max_upload_bytes:
-                raise UploadTooLarge(f"{upload.name} is larger than {_size(self.max_upload_bytes)}")
-            if not upload.content:
-                raise InvalidInput(f"{upload.name} is empty", "file")
-            kind = content_type_of(upload.content)
-            if kind is None:
-                raise InvalidInput(f"{upload.name} is not an image, a PDF or an office document", "file")
-            checked.append((upload, kind))
-        stored: list[dict[str, Any]] = []
-        created: list[str] = []
-        try:
-            for upload, kind in checked:
-                meta, is_new = self.files.put_new(upload.content, name=upload.name, content_type=kind)
-                stored.append(meta)
-                if is_new:
-                    created.append(meta["storage_key"])
-            view = self.attach_evidence(
-                actor, ref, files=stored, note=note, expected_version=expected_version
-            )
-        except BaseException:
-            for key in created:
-                self.files.remove(key)
-            raise
+        with self.checked_command(actor, ref, Action.ATTACH_EVIDENCE, expected_version):
+            if not uploads:
+                raise InvalidInput("attach at least one file", "file")
+            checked = []
+            for upload in uploads:
+                if len(upload.content) > self.max_upload_bytes:
+                    raise UploadTooLarge(f"{upload.name} is larger than {_size(self.max_upload_bytes)}")
+                if not upload.content:
+                    raise InvalidInput(f"{upload.name} is empty", "file")
+                kind = content_type_of(upload.content)
+                if kind is None:
+                    raise InvalidInput(f"{upload.name} is not an image, a PDF or an office document", "file")
+                checked.append((upload, kind))
+            stored: list[dict[str, Any]] = []
+            created: list[str] = []
+            try:
+                for upload, kind in checked:
+                    meta, is_new = self.files.put_new(upload.content, name=upload.name, content_type=kind)
+                    stored.append(meta)
+                    if is_new:
+                        created.append(meta["storage_key"])
+                view = self.attach_evidence(
+                    actor, ref, files=stored, note=note, expected_version=expected_version
+                )
+            except BaseException:
+                for key in created:
+                    self.files.remove(key)
+                raise
         return view, stored
 
     def open_evidence(self, actor: Actor, ref: str | UUID, evidence_id: str) -> EvidenceFile:

@@ -9,7 +9,8 @@ scopes and saves.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Any
@@ -67,9 +68,39 @@ class IssueCommands(OrgCommands):
         """The checks that come before reading the input: the issue exists and
         is visible (404), the actor may act (403), the version matches (412).
         The HTTP layer calls it before it parses a request body."""
+        self._checked_issue(actor, ref, action, expected_version)
+
+    def _checked_issue(
+        self, actor: Actor, ref: str | UUID, action: Action, expected_version: int | None
+    ) -> Issue:
         issue = self._visible_issue(actor, ref)
         issue.authorize(actor, action)
         self._check_version(issue, expected_version)
+        return issue
+
+    @contextmanager
+    def checked_command(
+        self, actor: Actor, ref: str | UUID, action: Action, expected_version: int | None = None
+    ) -> Iterator[None]:
+        """:meth:`check_command`, and the first command on that issue inside the
+        block decides on the issue this check loaded instead of loading it
+        again (one load per request). Safe: the save is conditional on the
+        version, so a write in between makes it retry on a fresh load (or, with
+        an expected version, fail as stale) exactly as without the reuse."""
+        issue = self._checked_issue(actor, ref, action, expected_version)
+        self._local.checked = issue
+        try:
+            yield
+        finally:
+            self._local.checked = None
+
+    def _loaded_for_command(self, actor: Actor, ref: str | UUID) -> Issue:
+        checked: Issue | None = getattr(self._local, "checked", None)
+        if checked is not None and self._pending is None:
+            self._local.checked = None
+            if checked.id == resolve_issue_ref(ref):
+                return checked
+        return self._visible_issue(actor, ref)
 
     def _command(
         self,
@@ -80,7 +111,7 @@ class IssueCommands(OrgCommands):
         expected_version: int | None,
     ) -> IssueView:
         def attempt() -> IssueView:
-            issue = self._visible_issue(actor, ref)
+            issue = self._loaded_for_command(actor, ref)
             issue.authorize(actor, action)
             self._check_version(issue, expected_version)
             others = decide(issue) or []

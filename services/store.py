@@ -135,6 +135,18 @@ class EventSourcedApp(Application[UUID]):
                 pending[aggregate_id] = found
         return found if isinstance(found, cls) else None
 
+    def _peek(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """Like :meth:`_find`, for reading only: the cached aggregate itself,
+        brought up to date but not copied. Never change what this returns."""
+        pending = self._pending
+        if pending is not None:
+            return self._find(cls, aggregate_id)
+        try:
+            found: Aggregate = self.repository.get(aggregate_id, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, cls) else None
+
     def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         found = self._find(cls, aggregate_id)
         if found is None:
@@ -158,7 +170,7 @@ class EventSourcedApp(Application[UUID]):
             return True
         path = self._unit_paths.get(unit)
         if path is None:
-            found = self._find(Unit, unit_id(unit)) if unit else None
+            found = self._peek(Unit, unit_id(unit)) if unit else None
             if found is None:
                 return False
             # A unit's place in the tree is fixed when it is added (no event

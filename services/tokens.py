@@ -65,7 +65,7 @@ class TokenCommands(AccountCommands):
             user_id = UUID(hex=user_hex)
         except ValueError:
             raise NotAuthenticated("malformed token") from None
-        user = self._find(User, user_id)
+        user = self._peek(User, user_id)
         stored = user.active_tokens.get(token_id) if user is not None else None
         if user is None or stored is None or not hmac.compare_digest(stored, _digest(secret)):
             raise NotAuthenticated("unknown or revoked token")

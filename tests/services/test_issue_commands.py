@@ -20,6 +20,7 @@ import pytest
 from domain.actor import Actor
 from domain.errors import Forbidden, InvalidInput, NotFound, StaleVersion, TransitionNotAllowed
 from domain.issue import Issue
+from domain.lifecycle import Action
 from services.bootstrap import Services, build
 from services.read_model.queries import IssueFilter
 from services.views import IssueView
@@ -342,6 +343,40 @@ def test_the_right_expected_version_is_accepted_and_a_stale_one_changes_nothing(
         app.comment(city.leader, issue, text="未来的版本", expected_version=3)
     assert app.get_issue(city.admin, issue).version == 2
     assert len(app.history(city.admin, issue)) == 2
+
+
+def test_a_checked_command_decides_on_the_checked_issue_once(services: Services, city: City) -> None:
+    issue = report(services, city)
+    app = services.app
+    loads: list[UUID] = []
+    original = app._visible_issue
+
+    def counting(actor: Actor, ref: str | UUID) -> Issue:
+        found = original(actor, ref)
+        loads.append(found.id)
+        return found
+
+    app._visible_issue = counting  # type: ignore[method-assign]
+    with app.checked_command(city.leader, issue, Action.COMMENT, 1):
+        app.comment(city.leader, issue, text="要高度重视", expected_version=1)
+        app.comment(city.leader, issue, text="再次批示")  # the second one loads again
+    assert len(loads) == 2
+    assert app.get_issue(city.admin, issue).version == 3
+
+
+def test_a_write_between_check_and_command_is_retried_or_stale(services: Services, city: City) -> None:
+    issue = report(services, city)
+    app = services.app
+    with app.checked_command(city.leader, issue, Action.COMMENT):
+        app.comment(city.inspector, issue, text="插队")  # another request wins the race
+        view = app.comment(city.leader, issue, text="要高度重视")
+    assert view.version == 3
+    last = app.history(city.admin, issue)[-1]
+    assert (last.actor["username"], last.data["text"]) == (city.leader.username, "要高度重视")
+    with pytest.raises(StaleVersion), app.checked_command(city.leader, issue, Action.COMMENT, 3):
+        app.comment(city.inspector, issue, text="又插队")
+        app.comment(city.leader, issue, text="批示", expected_version=3)
+    assert app.get_issue(city.admin, issue).version == 4
 
 
 def test_invalid_input_on_commands(services: Services, city: City) -> None:

@@ -101,9 +101,9 @@ def issue_command(
     actor = current_actor()
     expected = if_match()
     app = services().app
-    app.check_command(actor, ref, action, expected)
-    data = json_body(schema) if schema is not None else {}
-    return run(actor, ref, expected, data)
+    with app.checked_command(actor, ref, action, expected):
+        data = json_body(schema) if schema is not None else {}
+        return run(actor, ref, expected, data)
 
 
 def body_doc(schema: type[Schema] | Schema, content_type: str = "application/json") -> dict[str, Any]:
