@@ -169,13 +169,15 @@ class Projector:
             return position - start
 
     def _analyze(self) -> None:
-        """After a bulk catch-up, fresh planner statistics: without them
-        PostgreSQL guesses a few rows per filter and picks slow plans."""
+        """After a bulk catch-up, fresh planner statistics and a visibility map:
+        without statistics PostgreSQL guesses a few rows per filter and picks
+        slow plans; without the map it cannot count from an index alone (an
+        unfiltered count of 100,000 issues scanned the table: 13-30 ms; after
+        VACUUM, an index-only scan). VACUUM runs outside a transaction."""
         if self.engine.dialect.name != "postgresql":
             return
-        with self.engine.connect() as conn:
-            conn.execute(text("ANALYZE " + ", ".join(table.name for table in t.PROJECTED)))
-            conn.commit()
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE) " + ", ".join(table.name for table in t.PROJECTED)))
 
     def _read(self, start: int, stop: int) -> Batch:
         notifications = self.app.recorder.select_notifications(
