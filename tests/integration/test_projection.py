@@ -184,3 +184,23 @@ def test_a_changed_read_schema_is_rebuilt_from_events(services: Services) -> Non
     assert dump(services)["rm_issues"] == []
     services.projector.catch_up()
     assert dump(services) == before
+
+
+def test_a_bulk_catch_up_refreshes_statistics_and_the_visibility_map(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.read_model import projector as projector_module
+
+    monkeypatch.setattr(projector_module, "ANALYZE_AFTER", 1)
+    load_demo(services, 50)
+    services.projector.catch_up()
+    before = dump(services)
+    services.projector.rebuild()  # ends with VACUUM (ANALYZE) on PostgreSQL
+    assert dump(services) == before
+    if services.writer.dialect.name == "postgresql":
+        with services.writer.connect() as conn:
+            vacuumed = conn.exec_driver_sql(
+                "SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL "
+                "FROM pg_stat_user_tables WHERE relname = 'rm_issues'"
+            ).scalar()
+        assert vacuumed
