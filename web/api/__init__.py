@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_limiter import Limiter
 
 from web.api.base import RectifyApi
@@ -19,6 +19,12 @@ def register_api(app: Flask, limiter: Limiter) -> RectifyApi:
     api = RectifyApi(app, spec_kwargs={"servers": [{"url": "/"}]})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     limiter.limit(SIGN_IN_LIMIT, methods=["POST"])(tokens)
+
+    @limiter.request_filter
+    def _not_signing_in() -> bool:
+        """Only sign-in is limited: every other request skips the limiter."""
+        return request.blueprint != tokens.name
+
     for blp in (tokens, units, users, campaigns, issues, stats):
         api.register_blueprint(blp)
     return api
