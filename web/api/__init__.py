@@ -23,7 +23,7 @@ def register_api(app: Flask, limiter: Limiter) -> RectifyApi:
     @limiter.request_filter
     def _not_signing_in() -> bool:
         """Only sign-in is limited: every other request skips the limiter."""
-        return request.blueprint != tokens.name
+        return bool(request.blueprint != tokens.name)
 
     for blp in (tokens, units, users, campaigns, issues, stats):
         api.register_blueprint(blp)
