@@ -15,8 +15,9 @@ from sqlalchemy import Engine
 
 from domain.deadlines import Policy
 from domain.issue import Issue
+from services import user_watch
 from services.application import Rectify
-from services.database import eventsourcing_env, make_engine, schema_lock
+from services.database import eventsourcing_env, is_sqlite, make_engine, schema_lock
 from services.deadlines import SweepResult
 from services.files import FileStore
 from services.read_model.projector import Projector
@@ -84,6 +85,8 @@ class Services:
         if self._closed:
             return
         self._closed = True
+        if self.app.user_watch is not None:
+            self.app.user_watch.close()
         self.app.close()
         self.reader.dispose()
         self.writer.dispose()
@@ -94,6 +97,10 @@ def build(settings: Settings | None = None) -> Services:
     env = {**eventsourcing_env(settings.database_url), **settings.eventsourcing_env}
     with schema_lock(settings.database_url):  # the recorder creates its tables here
         app = Rectify(env=env, tz=settings.tz)
+        if not is_sqlite(settings.database_url):
+            events_table: str = getattr(app.recorder, "events_table_name")  # noqa: B009 (PostgreSQL's recorder)
+            user_watch.install(settings.database_url, events_table)
+            app.user_watch = user_watch.UserWatch(settings.database_url)
     app.files = FileStore(settings.data_dir / "evidence")
     app.max_upload_bytes = settings.max_upload_bytes
     app.deadline_policy = Policy(

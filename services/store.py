@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,10 @@ from eventsourcing.utils import EnvType
 from domain.campaign import campaign_id
 from domain.errors import AlreadyExists, InvalidInput, NotFound, StaleVersion
 from domain.unit import Unit, unit_id
+from domain.user import User
+
+if TYPE_CHECKING:
+    from services.user_watch import UserWatch
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
@@ -63,6 +67,8 @@ class EventSourcedApp(Application[UUID]):
         self._local = threading.local()
         self.saved_listeners: list[Callable[[int], None]] = []
         self._unit_paths: dict[str, tuple[str, ...]] = {}
+        # Set by the composition root on PostgreSQL (services/user_watch.py).
+        self.user_watch: UserWatch | None = None
 
     # -- time -------------------------------------------------------------------
     def today(self) -> date:
@@ -98,6 +104,10 @@ class EventSourcedApp(Application[UUID]):
 
     def _commit(self, *aggregates: Aggregate) -> None:
         recordings = self.save(*aggregates)
+        if self.user_watch is not None:
+            for aggregate in aggregates:
+                if isinstance(aggregate, User):
+                    self.user_watch.changed(aggregate.id)
         last = max((r.notification.id for r in recordings if r.notification.id), default=0)
         if last:
             for listener in self.saved_listeners:

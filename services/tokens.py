@@ -55,6 +55,26 @@ class TokenCommands(AccountCommands):
             raise Forbidden("only the user or an admin lists a user's tokens")
         return [(token_id, user.token_labels.get(token_id, "")) for token_id in user.active_tokens]
 
+    def _current_user(self, user_id: UUID) -> User | None:
+        """The user as stored now: from the cache when the user watch knows
+        nothing changed since it was last read, else read (and then marked)."""
+        watch = self.user_watch
+        if watch is None:
+            return self._peek(User, user_id)
+        if watch.is_current(user_id):
+            cache = self.repository.cache
+            try:
+                cached = cache.get(user_id) if cache is not None else None
+            except KeyError:
+                cached = None
+            if isinstance(cached, User):
+                return cached
+        epoch = watch.epoch(user_id)
+        user = self._peek(User, user_id)
+        if user is not None:
+            watch.verified(user_id, epoch)
+        return user
+
     def actor_for_token(self, token: str) -> tuple[Actor, str]:
         """The acting user and the token's id; NotAuthenticated otherwise."""
         parts = (token or "").strip().split("_", 3)
@@ -65,7 +85,7 @@ class TokenCommands(AccountCommands):
             user_id = UUID(hex=user_hex)
         except ValueError:
             raise NotAuthenticated("malformed token") from None
-        user = self._peek(User, user_id)
+        user = self._current_user(user_id)
         stored = user.active_tokens.get(token_id) if user is not None else None
         if user is None or stored is None or not hmac.compare_digest(stored, _digest(secret)):
             raise NotAuthenticated("unknown or revoked token")

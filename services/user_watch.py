@@ -1,0 +1,173 @@
+"""Which users' cached state is known to be current, without asking the database.
+
+Every API request checks its bearer token against the user aggregate. Asking
+the event store whether the user changed costs a database round trip per
+request; on PostgreSQL this watch answers instead, from notifications:
+
+* A trigger on the event table (``install``) runs ``pg_notify('rectify_users',
+  <user id>)`` for every stored event of a ``User``, in the transaction that
+  stores it: the notification exists exactly when the change is committed.
+* Each process listens on its own connection (a daemon thread, started
+  lazily, again after a fork) and, for each notification, moves that user's
+  epoch on. A change made by this process moves it at once (:meth:`changed`).
+* After a real check, the caller marks the user as verified at the epoch it
+  read *before* the check (:meth:`epoch` then :meth:`verified`). The mark is
+  trusted while the epoch is unchanged, the listener is connected, and for at
+  most ``max_age_s`` (a bound even if a connection died without an error).
+
+So a deactivated user or a revoked token is refused by the process that made
+the change at once, by every other process as soon as PostgreSQL has
+delivered the notification (milliseconds), and by a process whose listener is
+down at once too: without a listener nothing is trusted and every request
+reads the event store, as on SQLite (which has no notifications; there the
+round trip is cheap and this watch is not used).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
+from services.database import parse_url
+
+CHANNEL = "rectify_users"
+USER_TOPIC_PREFIX = "domain.user:"
+MAX_AGE_S = 1.0
+RECONNECT_S = 1.0
+
+log = logging.getLogger(__name__)
+
+
+def conninfo(database_url: str) -> str:
+    return parse_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def install(database_url: str, events_table: str) -> None:
+    """The trigger that announces user changes (idempotent; run under the schema lock)."""
+    function = sql.Identifier(f"{events_table}_notify_user")
+    table = sql.Identifier(events_table)
+    trigger = sql.Identifier(f"{events_table}_notify_user")
+    with psycopg.connect(conninfo(database_url), autocommit=True, connect_timeout=5) as conn:
+        present = conn.execute(
+            "SELECT 1 FROM pg_trigger WHERE tgname = %s AND tgrelid = to_regclass(%s)",
+            (f"{events_table}_notify_user", events_table),
+        ).fetchone()
+        if present:
+            return  # (dropping it would lock the event table against writers)
+        conn.execute(
+            sql.SQL(
+                "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN PERFORM pg_notify({channel}, NEW.originator_id::text); RETURN NULL; END $$"
+            ).format(function=function, channel=sql.Literal(CHANNEL))
+        )
+        drop = sql.SQL("DROP TRIGGER IF EXISTS {trigger} ON {table}")
+        conn.execute(drop.format(trigger=trigger, table=table))
+        conn.execute(
+            sql.SQL(
+                "CREATE TRIGGER {trigger} AFTER INSERT ON {table} FOR EACH ROW "
+                "WHEN (NEW.topic LIKE {prefix}) EXECUTE FUNCTION {function}()"
+            ).format(
+                trigger=trigger, table=table, prefix=sql.Literal(USER_TOPIC_PREFIX + "%"), function=function
+            )
+        )
+
+
+class UserWatch:
+    def __init__(self, database_url: str, *, max_age_s: float = MAX_AGE_S) -> None:
+        self.conninfo = conninfo(database_url)
+        self.max_age_s = max_age_s
+        self._lock = threading.Lock()
+        self._epochs: dict[UUID, int] = {}
+        self._verified: dict[UUID, tuple[int, float]] = {}
+        self._connected = False
+        self._stopping = threading.Event()
+        self._pid: int | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- what callers ask -----------------------------------------------------------
+    def epoch(self, user_id: UUID) -> int:
+        """Read before checking a user for real; pass it to :meth:`verified`."""
+        self._ensure_listening()
+        with self._lock:
+            return self._epochs.get(user_id, 0)
+
+    def verified(self, user_id: UUID, epoch: int) -> None:
+        with self._lock:
+            if self._connected and self._epochs.get(user_id, 0) == epoch:
+                self._verified[user_id] = (epoch, time.monotonic())
+
+    def is_current(self, user_id: UUID) -> bool:
+        """True when the cached user may be used without reading the store."""
+        self._ensure_listening()
+        with self._lock:
+            mark = self._verified.get(user_id)
+            return (
+                mark is not None
+                and self._connected
+                and mark[0] == self._epochs.get(user_id, 0)
+                and time.monotonic() - mark[1] < self.max_age_s
+            )
+
+    def changed(self, user_id: UUID) -> None:
+        """This process changed the user: forget its mark now."""
+        with self._lock:
+            self._epochs[user_id] = self._epochs.get(user_id, 0) + 1
+            self._verified.pop(user_id, None)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    # -- the listener ------------------------------------------------------------------
+    def _ensure_listening(self) -> None:
+        pid = os.getpid()
+        if self._pid == pid or self._stopping.is_set():
+            return
+        with self._lock:
+            if self._pid == pid:
+                return
+            # A new process (or a fork of one): nothing inherited is trusted.
+            self._pid = pid
+            self._connected = False
+            self._verified.clear()
+            self._thread = threading.Thread(target=self._listen, name="rectify-user-watch", daemon=True)
+            self._thread.start()
+
+    def _listen(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+                    with self._lock:
+                        self._verified.clear()  # checks made while not listening are not trusted
+                        self._connected = True
+                    while not self._stopping.is_set():
+                        for note in conn.notifies(timeout=0.5):
+                            self._notified(note.payload)
+            except Exception as e:  # any failure: trust nothing until listening again
+                log.warning("user watch: %s; reconnecting", e)
+            finally:
+                with self._lock:
+                    self._connected = False
+                    self._verified.clear()
+            self._stopping.wait(RECONNECT_S)
+
+    def _notified(self, payload: str) -> None:
+        try:
+            user_id = UUID(payload)
+        except ValueError:
+            return
+        self.changed(user_id)
+
+    def close(self) -> None:
+        """Stops trusting at once; the listener ends within half a second."""
+        self._stopping.set()
+        with self._lock:
+            self._connected = False
+            self._verified.clear()

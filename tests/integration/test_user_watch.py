@@ -1,0 +1,159 @@
+"""Token checks on PostgreSQL skip the event store while the user watch knows
+the user is unchanged; a change made anywhere ends that at once (in the process
+that made it) or within milliseconds (elsewhere, by PostgreSQL's NOTIFY).
+
+Two ``Services`` on one database stand for two server processes: each has its
+own aggregate cache and its own watch."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from uuid import UUID
+
+import pytest
+
+from domain.actor import system_actor
+from services.accounts import NotAuthenticated
+from services.bootstrap import Services, build
+from services.settings import Settings
+from tests.support import City, small_city
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def two(pg_settings: Settings) -> Iterator[tuple[Services, Services, City]]:
+    first = build(pg_settings)
+    first.init()
+    city = small_city(first)
+    second = build(pg_settings)
+    second.init()
+    yield first, second, city
+    first.close()
+    second.close()
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float = 3.0) -> float:
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < timeout_s, "condition not met in time"
+        time.sleep(0.005)
+    return time.monotonic() - start
+
+
+def refused(s: Services, token: str) -> bool:
+    try:
+        s.app.actor_for_token(token)
+    except NotAuthenticated:
+        return True
+    return False
+
+
+def trusted_without_reading(s: Services, token: str) -> Callable[[], bool]:
+    """Counts reads of the event store during one token check."""
+
+    def check() -> bool:
+        reads = []
+        original = s.app._peek
+
+        def counting(*args: object) -> object:
+            reads.append(args)
+            return original(*args)  # type: ignore[arg-type]
+
+        s.app._peek = counting  # type: ignore[method-assign,assignment]
+        try:
+            s.app.actor_for_token(token)
+        finally:
+            del s.app._peek
+        return not reads
+
+    return check
+
+
+def test_a_checked_user_is_trusted_until_it_changes_elsewhere(two: tuple[Services, Services, City]) -> None:
+    first, second, _ = two
+    watch = second.app.user_watch
+    assert watch is not None
+    watch.max_age_s = 60  # only a notification may end the trust here
+    issued = first.app.issue_token(system_actor(), "handler")
+    second.app.actor_for_token(issued.token)  # starts the listener
+    wait_until(lambda: watch.connected)
+    second.app.actor_for_token(issued.token)  # read, then marked
+    assert trusted_without_reading(second, issued.token)()
+
+    first.app.deactivate_user(system_actor(), "handler")  # another process
+    waited = wait_until(lambda: refused(second, issued.token))
+    assert waited < 1.0
+
+
+def test_a_revoked_token_is_refused_by_the_other_process(two: tuple[Services, Services, City]) -> None:
+    first, second, _ = two
+    watch = second.app.user_watch
+    assert watch is not None
+    watch.max_age_s = 60
+    kept = first.app.issue_token(system_actor(), "reviewer")
+    revoked = first.app.issue_token(system_actor(), "reviewer")
+    second.app.actor_for_token(kept.token)
+    wait_until(lambda: watch.connected)
+    for token in (kept.token, revoked.token, kept.token):
+        second.app.actor_for_token(token)
+    first.app.revoke_token(system_actor(), "reviewer", revoked.token_id)
+    wait_until(lambda: refused(second, revoked.token))
+    assert second.app.actor_for_token(kept.token)[0].username == "reviewer"
+
+
+def test_the_process_that_makes_a_change_refuses_at_once(two: tuple[Services, Services, City]) -> None:
+    first, _, _ = two
+    issued = first.app.issue_token(system_actor(), "inspector")
+    watch = first.app.user_watch
+    assert watch is not None
+    first.app.actor_for_token(issued.token)
+    wait_until(lambda: watch.connected)
+    first.app.actor_for_token(issued.token)
+    assert trusted_without_reading(first, issued.token)()
+    first.app.deactivate_user(system_actor(), "inspector")
+    assert refused(first, issued.token)  # no waiting at all
+
+
+def test_without_a_listener_nothing_is_trusted(two: tuple[Services, Services, City]) -> None:
+    first, second, _ = two
+    issued = first.app.issue_token(system_actor(), "leader")
+    watch = second.app.user_watch
+    assert watch is not None
+    second.app.actor_for_token(issued.token)
+    wait_until(lambda: watch.connected)
+    watch.close()  # as if the listening connection had failed
+    assert not watch.connected
+    second.app.actor_for_token(issued.token)
+    assert not trusted_without_reading(second, issued.token)()
+    first.app.deactivate_user(system_actor(), "leader")
+    assert refused(second, issued.token)  # read from the store: at once
+
+
+def test_trust_expires_after_max_age(two: tuple[Services, Services, City]) -> None:
+    _, second, _ = two
+    issued = second.app.issue_token(system_actor(), "clerk")
+    watch = second.app.user_watch
+    assert watch is not None
+    watch.max_age_s = 0.05
+    second.app.actor_for_token(issued.token)
+    wait_until(lambda: watch.connected)
+    second.app.actor_for_token(issued.token)
+    assert trusted_without_reading(second, issued.token)()
+    time.sleep(0.06)
+    assert not trusted_without_reading(second, issued.token)()
+
+
+def test_a_mark_taken_across_a_change_is_not_trusted(two: tuple[Services, Services, City]) -> None:
+    _, second, _ = two
+    watch = second.app.user_watch
+    assert watch is not None
+    user_id = UUID(int=7)
+    before = watch.epoch(user_id)
+    wait_until(lambda: watch.connected)
+    watch.changed(user_id)  # a notification arrives while the check runs
+    watch.verified(user_id, before)
+    assert not watch.is_current(user_id)
+    watch.verified(user_id, watch.epoch(user_id))
+    assert watch.is_current(user_id)
