@@ -13,6 +13,7 @@ upcaster.
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -111,6 +112,24 @@ class Issue(Aggregate):
     closed_at: datetime | None
     duplicate_of: str | None
     rejection_reason: str | None
+
+    # The only containers the apply methods change in place; every other
+    # attribute is immutable or replaced whole, and the dicts inside these
+    # lists are never changed once added.
+    _GROWING = ("warned", "missed", "letters", "evidence", "_pending_events")
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Issue:
+        """The copy the repository hands each command instead of its cached
+        issue: new containers for what grows in place, the rest shared (about
+        ten times cheaper than a generic deep copy, once per command)."""
+        copied = object.__new__(type(self))
+        state = dict(self.__dict__)
+        for name in self._GROWING:
+            if name in state:
+                state[name] = copy(state[name])
+        copied.__dict__.update(state)
+        memo[id(self)] = copied
+        return copied
 
     @staticmethod
     def create_id(campaign_id: UUID, number: int, **_: Any) -> UUID:

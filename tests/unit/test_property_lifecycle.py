@@ -140,8 +140,21 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     # -- one step -------------------------------------------------------------------
     def attempt(self, actor: Actor, command: Callable[[Issue], object]) -> None:
-        issue = self.issue
-        before = copy.deepcopy(state_of(issue))
+        # As the repository does: the command gets a copy of the cached issue,
+        # and whatever it does, the cached one stays as it was.
+        cached = self.issue
+        before = copy.deepcopy(state_of(cached))
+        issue = self.issue = copy.deepcopy(cached)
+        assert state_of(issue) == before
+        assert issue._pending_events is not cached._pending_events
+        try:
+            self._attempt(actor, issue, command, before)
+        finally:
+            assert state_of(cached) == before
+
+    def _attempt(
+        self, actor: Actor, issue: Issue, command: Callable[[Issue], object], before: dict[str, Any]
+    ) -> None:
         status = issue.status
         deadlines = {a.unit: a.deadline for a in issue.assignments}
         submitted_by = issue.submitted_by
