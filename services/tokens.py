@@ -55,13 +55,14 @@ class TokenCommands(AccountCommands):
             raise Forbidden("only the user or an admin lists a user's tokens")
         return [(token_id, user.token_labels.get(token_id, "")) for token_id in user.active_tokens]
 
-    def _current_user(self, user_id: UUID) -> User | None:
+    def _current_user(self, user_id: UUID, *, trusted: bool = True) -> User | None:
         """The user as stored now: from the cache when the user watch knows
-        nothing changed since it was last read, else read (and then marked)."""
+        nothing changed since it was last read (and ``trusted``), else read
+        from the event store (and then marked)."""
         watch = self.user_watch
         if watch is None:
             return self._peek(User, user_id)
-        if watch.is_current(user_id):
+        if trusted and watch.is_current(user_id):
             cache = self.repository.cache
             try:
                 cached = cache.get(user_id) if cache is not None else None
@@ -76,7 +77,11 @@ class TokenCommands(AccountCommands):
         return user
 
     def actor_for_token(self, token: str) -> tuple[Actor, str]:
-        """The acting user and the token's id; NotAuthenticated otherwise."""
+        """The acting user and the token's id; NotAuthenticated otherwise.
+
+        Only an acceptance may come from the watched cache: a refusal is
+        always decided on the user read from the store (a token issued a
+        moment ago by another process is not yet in this process's cache)."""
         parts = (token or "").strip().split("_", 3)
         if len(parts) != 4 or parts[0] != PREFIX:
             raise NotAuthenticated("malformed token")
@@ -86,9 +91,20 @@ class TokenCommands(AccountCommands):
         except ValueError:
             raise NotAuthenticated("malformed token") from None
         user = self._current_user(user_id)
-        stored = user.active_tokens.get(token_id) if user is not None else None
-        if user is None or stored is None or not hmac.compare_digest(stored, _digest(secret)):
+        if not _accepts(user, token_id, secret):
+            user = self._current_user(user_id, trusted=False)
+        if user is None or not _matches(user, token_id, secret):
             raise NotAuthenticated("unknown or revoked token")
         if not user.active:
             raise NotAuthenticated("the account is deactivated")
         return user.as_actor, token_id
+
+
+def _matches(user: User, token_id: str, secret: str) -> bool:
+    """The token is one of the user's live tokens."""
+    stored = user.active_tokens.get(token_id)
+    return stored is not None and hmac.compare_digest(stored, _digest(secret))
+
+
+def _accepts(user: User | None, token_id: str, secret: str) -> bool:
+    return user is not None and user.active and _matches(user, token_id, secret)
