@@ -17,6 +17,7 @@ from domain.actor import system_actor
 from services.accounts import NotAuthenticated
 from services.bootstrap import Services, build
 from services.settings import Settings
+from services.user_watch import UserWatch
 from tests.support import City, small_city
 
 pytestmark = pytest.mark.postgres
@@ -71,15 +72,23 @@ def trusted_without_reading(s: Services, token: str) -> Callable[[], bool]:
     return check
 
 
+def listening(s: Services, token: str, *, max_age_s: float | None = None) -> UserWatch:
+    """The process's watch, connected, with the token's user checked for real
+    since (so marked as current)."""
+    watch = s.app.user_watch
+    assert watch is not None
+    if max_age_s is not None:
+        watch.max_age_s = max_age_s
+    s.app.actor_for_token(token)  # starts the listener
+    wait_until(lambda: watch.connected)
+    s.app.actor_for_token(token)  # read, then marked
+    return watch
+
+
 def test_a_checked_user_is_trusted_until_it_changes_elsewhere(two: tuple[Services, Services, City]) -> None:
     first, second, _ = two
-    watch = second.app.user_watch
-    assert watch is not None
-    watch.max_age_s = 60  # only a notification may end the trust here
     issued = first.app.issue_token(system_actor(), "handler")
-    second.app.actor_for_token(issued.token)  # starts the listener
-    wait_until(lambda: watch.connected)
-    second.app.actor_for_token(issued.token)  # read, then marked
+    listening(second, issued.token, max_age_s=60)  # only a notification may end the trust here
     assert trusted_without_reading(second, issued.token)()
 
     first.app.deactivate_user(system_actor(), "handler")  # another process
@@ -89,13 +98,9 @@ def test_a_checked_user_is_trusted_until_it_changes_elsewhere(two: tuple[Service
 
 def test_a_revoked_token_is_refused_by_the_other_process(two: tuple[Services, Services, City]) -> None:
     first, second, _ = two
-    watch = second.app.user_watch
-    assert watch is not None
-    watch.max_age_s = 60
     kept = first.app.issue_token(system_actor(), "reviewer")
     revoked = first.app.issue_token(system_actor(), "reviewer")
-    second.app.actor_for_token(kept.token)
-    wait_until(lambda: watch.connected)
+    listening(second, kept.token, max_age_s=60)
     for token in (kept.token, revoked.token, kept.token):
         second.app.actor_for_token(token)
     first.app.revoke_token(system_actor(), "reviewer", revoked.token_id)
@@ -106,11 +111,7 @@ def test_a_revoked_token_is_refused_by_the_other_process(two: tuple[Services, Se
 def test_the_process_that_makes_a_change_refuses_at_once(two: tuple[Services, Services, City]) -> None:
     first, _, _ = two
     issued = first.app.issue_token(system_actor(), "inspector")
-    watch = first.app.user_watch
-    assert watch is not None
-    first.app.actor_for_token(issued.token)
-    wait_until(lambda: watch.connected)
-    first.app.actor_for_token(issued.token)
+    listening(first, issued.token)
     assert trusted_without_reading(first, issued.token)()
     first.app.deactivate_user(system_actor(), "inspector")
     assert refused(first, issued.token)  # no waiting at all
@@ -119,10 +120,7 @@ def test_the_process_that_makes_a_change_refuses_at_once(two: tuple[Services, Se
 def test_without_a_listener_nothing_is_trusted(two: tuple[Services, Services, City]) -> None:
     first, second, _ = two
     issued = first.app.issue_token(system_actor(), "leader")
-    watch = second.app.user_watch
-    assert watch is not None
-    second.app.actor_for_token(issued.token)
-    wait_until(lambda: watch.connected)
+    watch = listening(second, issued.token)
     watch.close()  # as if the listening connection had failed
     assert not watch.connected
     second.app.actor_for_token(issued.token)
@@ -134,12 +132,7 @@ def test_without_a_listener_nothing_is_trusted(two: tuple[Services, Services, Ci
 def test_trust_expires_after_max_age(two: tuple[Services, Services, City]) -> None:
     _, second, _ = two
     issued = second.app.issue_token(system_actor(), "clerk")
-    watch = second.app.user_watch
-    assert watch is not None
-    watch.max_age_s = 0.05
-    second.app.actor_for_token(issued.token)
-    wait_until(lambda: watch.connected)
-    second.app.actor_for_token(issued.token)
+    listening(second, issued.token, max_age_s=0.05)
     assert trusted_without_reading(second, issued.token)()
     time.sleep(0.06)
     assert not trusted_without_reading(second, issued.token)()
@@ -163,12 +156,8 @@ def test_a_token_issued_elsewhere_a_moment_ago_is_accepted_at_once(
     two: tuple[Services, Services, City],
 ) -> None:
     first, second, _ = two
-    watch = second.app.user_watch
-    assert watch is not None
-    watch.max_age_s = 60
     old = first.app.issue_token(system_actor(), "admin")
-    second.app.actor_for_token(old.token)
-    wait_until(lambda: watch.connected)
+    listening(second, old.token, max_age_s=60)
     for _ in range(20):  # each new token is used at once, before any notification is handled
         second.app.actor_for_token(old.token)
         assert trusted_without_reading(second, old.token)()
