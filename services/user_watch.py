@@ -43,6 +43,9 @@ RECONNECT_S = 1.0
 
 log = logging.getLogger(__name__)
 
+#: (listener connection generation, or -1 when not listening; the user's change count)
+Epoch = tuple[int, int]
+
 
 def conninfo(database_url: str) -> str:
     return parse_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -86,21 +89,27 @@ class UserWatch:
         self._epochs: dict[UUID, int] = {}
         self._verified: dict[UUID, tuple[int, float]] = {}
         self._connected = False
+        self._generation = 0  # how many times the listener has connected
         self._stopping = threading.Event()
         self._pid: int | None = None
         self._thread: threading.Thread | None = None
 
     # -- what callers ask -----------------------------------------------------------
-    def epoch(self, user_id: UUID) -> int:
-        """Read before checking a user for real; pass it to :meth:`verified`."""
+    def epoch(self, user_id: UUID) -> Epoch:
+        """Read before checking a user for real; pass it to :meth:`verified`.
+        A check that starts before the listener is connected can never be
+        marked: a change committed before LISTEN took effect is never
+        announced."""
         self._ensure_listening()
         with self._lock:
-            return self._epochs.get(user_id, 0)
+            listening = self._generation if self._connected else -1
+            return (listening, self._epochs.get(user_id, 0))
 
-    def verified(self, user_id: UUID, epoch: int) -> None:
+    def verified(self, user_id: UUID, epoch: Epoch) -> None:
         with self._lock:
-            if self._connected and self._epochs.get(user_id, 0) == epoch:
-                self._verified[user_id] = (epoch, time.monotonic())
+            listening, count = epoch
+            if self._connected and listening == self._generation and self._epochs.get(user_id, 0) == count:
+                self._verified[user_id] = (count, time.monotonic())
 
     def is_current(self, user_id: UUID) -> bool:
         """True when the cached user may be used without reading the store."""
@@ -146,6 +155,7 @@ class UserWatch:
                     conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
                     with self._lock:
                         self._verified.clear()  # checks made while not listening are not trusted
+                        self._generation += 1
                         self._connected = True
                     while not self._stopping.is_set():
                         for note in conn.notifies(timeout=0.5):

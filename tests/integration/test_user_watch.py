@@ -143,8 +143,9 @@ def test_a_mark_taken_across_a_change_is_not_trusted(two: tuple[Services, Servic
     watch = second.app.user_watch
     assert watch is not None
     user_id = UUID(int=7)
-    before = watch.epoch(user_id)
+    watch.epoch(user_id)  # starts the listener
     wait_until(lambda: watch.connected)
+    before = watch.epoch(user_id)
     watch.changed(user_id)  # a notification arrives while the check runs
     watch.verified(user_id, before)
     assert not watch.is_current(user_id)
@@ -163,3 +164,17 @@ def test_a_token_issued_elsewhere_a_moment_ago_is_accepted_at_once(
         assert trusted_without_reading(second, old.token)()
         new = first.app.issue_token(system_actor(), "admin")
         assert second.app.actor_for_token(new.token)[0].username == "admin"
+
+
+def test_a_check_begun_before_the_listener_connected_is_never_trusted(
+    two: tuple[Services, Services, City],
+) -> None:
+    _, second, _ = two
+    watch = second.app.user_watch
+    assert watch is not None
+    user_id = UUID(int=8)
+    before = watch.epoch(user_id)  # starts the listener; not connected yet
+    assert before[0] == -1
+    wait_until(lambda: watch.connected)
+    watch.verified(user_id, before)  # a change before LISTEN would not be announced
+    assert not watch.is_current(user_id)
