@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import threading
 import time
 from uuid import UUID
@@ -90,6 +91,7 @@ class UserWatch:
         self._verified: dict[UUID, tuple[int, float]] = {}
         self._connected = False
         self._generation = 0  # how many times the listener has connected
+        self._socket: int | None = None  # the listening connection's, while connected
         self._stopping = threading.Event()
         self._pid: int | None = None
         self._thread: threading.Thread | None = None
@@ -121,6 +123,7 @@ class UserWatch:
                 and self._connected
                 and mark[0] == self._epochs.get(user_id, 0)
                 and time.monotonic() - mark[1] < self.max_age_s
+                and not self._unread()
             )
 
     def changed(self, user_id: UUID) -> None:
@@ -152,21 +155,41 @@ class UserWatch:
         while not self._stopping.is_set():
             try:
                 with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
-                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
-                    with self._lock:
-                        self._verified.clear()  # checks made while not listening are not trusted
-                        self._generation += 1
-                        self._connected = True
-                    while not self._stopping.is_set():
-                        for note in conn.notifies(timeout=0.5):
-                            self._notified(note.payload)
+                    try:
+                        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+                        with self._lock:
+                            self._verified.clear()  # checks made while not listening are not trusted
+                            self._generation += 1
+                            self._socket = conn.fileno()
+                            self._connected = True
+                        while not self._stopping.is_set():
+                            for note in conn.notifies(timeout=0.5):
+                                self._notified(note.payload)
+                    finally:  # before the connection (and its socket) closes
+                        self._disconnected()
             except Exception as e:  # any failure: trust nothing until listening again
                 log.warning("user watch: %s; reconnecting", e)
-            finally:
-                with self._lock:
-                    self._connected = False
-                    self._verified.clear()
+            self._disconnected()
             self._stopping.wait(RECONNECT_S)
+
+    def _disconnected(self) -> None:
+        with self._lock:
+            self._connected = False
+            self._socket = None
+            self._verified.clear()
+
+    def _unread(self) -> bool:
+        """Whether PostgreSQL has sent something the listener has not read
+        yet: until it has, trust nobody (the listener thread may be waiting
+        for the interpreter while a busy request thread holds it)."""
+        socket = self._socket
+        if socket is None:
+            return True
+        try:
+            readable, _, _ = select.select([socket], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
 
     def _notified(self, payload: str) -> None:
         try:
