@@ -17,6 +17,7 @@ from domain.deadlines import Policy
 from domain.issue import Issue
 from services import user_watch
 from services.application import Rectify
+from services.compat import cache_protocol_members
 from services.database import eventsourcing_env, is_sqlite, make_engine, schema_lock
 from services.deadlines import SweepResult
 from services.files import FileStore
@@ -94,6 +95,7 @@ class Services:
 
 def build(settings: Settings | None = None) -> Services:
     settings = settings or Settings.from_env()
+    cache_protocol_members()
     env = {**eventsourcing_env(settings.database_url), **settings.eventsourcing_env}
     with schema_lock(settings.database_url):  # the recorder creates its tables here
         app = Rectify(env=env, tz=settings.tz)
