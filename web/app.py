@@ -6,14 +6,13 @@ from pathlib import Path
 
 from flask import Flask, send_from_directory
 from flask.typing import ResponseReturnValue
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from swagger_ui_bundle import swagger_ui_path
 
 from services.bootstrap import Services, build
 from services.settings import Settings
-from web import errors, health
+from web import errors, health, sign_in_limit
 from web.api import register_api
+from web.sessions import ApiSessions
 
 #: Uploads may carry several files; each is also checked against the per-file limit.
 FILES_PER_REQUEST = 10
@@ -38,15 +37,14 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL="/api/docs/static/",
-        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
-        RATELIMIT_HEADERS_ENABLED=True,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["rectify"] = services
 
-    limiter = Limiter(get_remote_address, app=app, default_limits=[])
+    app.session_interface = ApiSessions()
+    sign_in_limit.install(app, settings.redis_url or "memory://")
     errors.register(app)
-    register_api(app, limiter)
+    register_api(app)
     app.register_blueprint(health.blueprint)
 
     static_root = Path(str(swagger_ui_path))

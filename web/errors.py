@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
@@ -87,7 +87,11 @@ def http_error(e: HTTPException) -> ResponseReturnValue:
     message = data.get("message") or e.description or e.name
     if code == 413:
         message = "upload too large"
-    return respond(code, str(message), messages if isinstance(messages, dict) else {"_": messages})
+    response = respond(code, str(message), messages if isinstance(messages, dict) else {"_": messages})
+    retry_after = getattr(e, "retry_after", None)
+    if retry_after is not None and isinstance(response, Response):
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def unexpected_error(e: Exception) -> ResponseReturnValue:

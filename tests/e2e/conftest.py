@@ -18,8 +18,7 @@ from web.app import create_app
 def app(services: Services) -> Flask:
     flask_app = create_app(services=services)
     flask_app.config["TESTING"] = True
-    for limiter in flask_app.extensions["limiter"]:
-        limiter.enabled = False  # the rate-limit test turns it back on
+    flask_app.extensions["sign_in_limit"].enabled = False  # the rate-limit test turns it back on
     return flask_app
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_limiter import Limiter
+from flask import Flask
 
 from web.api.base import RectifyApi
 from web.api.issues import issues
@@ -11,20 +10,10 @@ from web.api.org import campaigns, units, users
 from web.api.stats import stats
 from web.api.tokens import tokens
 
-#: Guessing passwords: per client address.
-SIGN_IN_LIMIT = "10 per minute;100 per hour"
 
-
-def register_api(app: Flask, limiter: Limiter) -> RectifyApi:
+def register_api(app: Flask) -> RectifyApi:
     api = RectifyApi(app, spec_kwargs={"servers": [{"url": "/"}]})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    limiter.limit(SIGN_IN_LIMIT, methods=["POST"])(tokens)
-
-    @limiter.request_filter
-    def _not_signing_in() -> bool:
-        """Only sign-in is limited: every other request skips the limiter."""
-        return bool(request.blueprint != tokens.name)
-
     for blp in (tokens, units, users, campaigns, issues, stats):
         api.register_blueprint(blp)
     return api

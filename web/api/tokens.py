@@ -11,6 +11,7 @@ from web.api import schemas as s
 from web.api.base import BEARER, RectifyBlueprint
 from web.auth import authenticate, current_actor
 from web.context import services
+from web.sign_in_limit import check_sign_in
 
 tokens = RectifyBlueprint("tokens", __name__, url_prefix="/api/v1/tokens", description="API tokens")
 
@@ -21,7 +22,9 @@ class Tokens(MethodView):
     @tokens.response(201, s.TokenAnswer)
     @tokens.doc(security=[])
     def post(self, data: dict[str, Any]) -> IssuedToken:
-        """Signs in; the token is shown once. Needs no token."""
+        """Signs in; the token is shown once. Needs no token. At most 10 attempts
+        a minute and 100 an hour per client address (429 past it)."""
+        check_sign_in()
         app = services().app
         actor = app.authenticate(data["username"], data["password"])
         return app.issue_token(actor, actor.username, label="api")
