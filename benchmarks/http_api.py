@@ -27,7 +27,9 @@ spread lines, so concurrent requests rarely hit the same issue.
 
 The variants are interleaved round by round (bare, progress, comment, bare,
 ...), after one warm-up run of each, so background load on the machine hits
-them alike. Reported: requests/s (best and median over the rounds), wrk's
+them alike. Reported: requests/s (best and median over the rounds), the
+CPU milliseconds per request of the variant's gunicorn processes and of
+PostgreSQL (median over the rounds, from /proc), wrk's
 latency p50/p99 of the median round, and every non-2xx status and socket
 error (target: none). Afterwards the rows are counted: the event log grew by
 the 2xx answers of the two rectify variants, the bare table by the bare 2xx
@@ -407,6 +409,33 @@ def bare_count(url: str) -> int:
 VARIANTS = ("bare", "progress", "comment")
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by the processes a run loads, read from /proc:
+    each server's gunicorn processes (told apart by the app in their command
+    line) and PostgreSQL's. Over one wrk run only that variant's server and
+    its backends are busy, so the difference is that variant's cost."""
+    totals = {"rectify": 0.0, "bare": 0.0, "postgres": 0.0}
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return totals
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if "gunicorn" in command:
+            kind = "rectify" if "web.wsgi:app" in command else "bare" if "bare_insert_app" in command else ""
+        else:
+            kind = "postgres" if command.startswith("postgres") or "/postgres " in command else ""
+        if kind:
+            totals[kind] += (int(fields[11]) + int(fields[12])) / tick
+    return totals
+
+
 def run(
     *,
     quick: bool,
@@ -470,9 +499,17 @@ def run(
                 )
             for n in range(1, rounds + 1):
                 for variant in VARIANTS:
+                    before = cpu_seconds()
                     result = run_wrk(
                         bases[variant], files[variant], load, method="POST", body=bodies[variant]
                     )
+                    after = cpu_seconds()
+                    server = "bare" if variant == "bare" else "rectify"
+                    done = max(1, result["requests"])
+                    result["cpu_ms_per_request"] = {
+                        "server": (after[server] - before[server]) * 1000 / done,
+                        "postgres": (after["postgres"] - before["postgres"]) * 1000 / done,
+                    }
                     runs[variant].append(result)
                     lat = result["latency_ms"]
                     log(
@@ -506,6 +543,10 @@ def run(
             "non_2xx": sum(r["non_2xx"] for r in runs[variant]),
             "socket_errors": sum(r["socket_errors"] for r in runs[variant]),
             "statuses": _merge(r["statuses"] for r in runs[variant]),
+            "cpu_ms_per_request_median": {
+                part: statistics.median(r["cpu_ms_per_request"][part] for r in runs[variant])
+                for part in ("server", "postgres")
+            },
             "runs": runs[variant],
         }
     bare, progress, comment = (variants[v] for v in VARIANTS)
@@ -569,6 +610,8 @@ def report(payload: dict[str, Any]) -> str:
                 v["rps_median"],
                 lat["p50"],
                 lat["p99"],
+                v["cpu_ms_per_request_median"]["server"],
+                v["cpu_ms_per_request_median"]["postgres"],
                 v["non_2xx"],
                 v["socket_errors"],
                 statuses,
@@ -581,7 +624,18 @@ def report(payload: dict[str, Any]) -> str:
         f"{payload['server']} on PostgreSQL, {payload['load']}, {payload['rounds']} round(s), "
         f"demo --size {payload['demo_size']} ({payload['issues']['progress']} issues for progress)",
         table(
-            ["variant", "req/s best", "req/s median", "p50 ms", "p99 ms", "non-2xx", "sock err", "statuses"],
+            [
+                "variant",
+                "req/s best",
+                "req/s median",
+                "p50 ms",
+                "p99 ms",
+                "CPU ms/req server",
+                "CPU ms/req PG",
+                "non-2xx",
+                "sock err",
+                "statuses",
+            ],
             rows,
         ),
         f"ratio progress/bare: {ratio['best']:.2f} best/best, {ratio['median']:.2f} median/median, "
