@@ -12,7 +12,9 @@ process on Linux). It can be negative: PostgreSQL delivers the notification
 at commit, before the revoker's call has returned.
 
 The checker's loop holds the GIL as a busy worker does, so its listener
-thread waits for the interpreter's switch interval (5 ms) at worst.
+thread may wait up to the interpreter's switch interval (5 ms) to read a
+notification; meanwhile the check sees unread data on the listening socket
+and trusts nothing, so the refusal does not wait for the thread.
 """
 
 from __future__ import annotations

@@ -100,6 +100,11 @@ def make_engine(database_url: str, *, writer: bool = False) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def psycopg_conninfo(database_url: str) -> str:
+    """The URL as psycopg itself takes it (for connections outside SQLAlchemy)."""
+    return parse_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 @contextmanager
 def schema_lock(database_url: str) -> Iterator[None]:
     """Holds a PostgreSQL advisory lock while the stores create their tables
@@ -107,14 +112,12 @@ def schema_lock(database_url: str) -> Iterator[None]:
     would otherwise run eventsourcing's ``CREATE OR REPLACE FUNCTION`` side by
     side, and one fails with "tuple concurrently updated". SQLite needs
     nothing: its own write lock serialises the DDL."""
-    url = parse_url(database_url)
-    if url.get_backend_name() == "sqlite":
+    if is_sqlite(database_url):
         yield
         return
     import psycopg
 
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
+    with psycopg.connect(psycopg_conninfo(database_url), autocommit=True, connect_timeout=5) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
         try:
             yield

@@ -35,7 +35,7 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
-from services.database import parse_url
+from services.database import psycopg_conninfo
 
 CHANNEL = "rectify_users"
 USER_TOPIC_PREFIX = "domain.user:"
@@ -48,16 +48,12 @@ log = logging.getLogger(__name__)
 Epoch = tuple[int, int]
 
 
-def conninfo(database_url: str) -> str:
-    return parse_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def install(database_url: str, events_table: str) -> None:
     """The trigger that announces user changes (idempotent; run under the schema lock)."""
     function = sql.Identifier(f"{events_table}_notify_user")
     table = sql.Identifier(events_table)
     trigger = sql.Identifier(f"{events_table}_notify_user")
-    with psycopg.connect(conninfo(database_url), autocommit=True, connect_timeout=5) as conn:
+    with psycopg.connect(psycopg_conninfo(database_url), autocommit=True, connect_timeout=5) as conn:
         present = conn.execute(
             "SELECT 1 FROM pg_trigger WHERE tgname = %s AND tgrelid = to_regclass(%s)",
             (f"{events_table}_notify_user", events_table),
@@ -84,7 +80,7 @@ def install(database_url: str, events_table: str) -> None:
 
 class UserWatch:
     def __init__(self, database_url: str, *, max_age_s: float = MAX_AGE_S) -> None:
-        self.conninfo = conninfo(database_url)
+        self.conninfo = psycopg_conninfo(database_url)
         self.max_age_s = max_age_s
         self._lock = threading.Lock()
         self._epochs: dict[UUID, int] = {}
@@ -94,7 +90,6 @@ class UserWatch:
         self._socket: int | None = None  # the listening connection's, while connected
         self._stopping = threading.Event()
         self._pid: int | None = None
-        self._thread: threading.Thread | None = None
 
     # -- what callers ask -----------------------------------------------------------
     def epoch(self, user_id: UUID) -> Epoch:
@@ -148,8 +143,7 @@ class UserWatch:
             self._pid = pid
             self._connected = False
             self._verified.clear()
-            self._thread = threading.Thread(target=self._listen, name="rectify-user-watch", daemon=True)
-            self._thread.start()
+            threading.Thread(target=self._listen, name="rectify-user-watch", daemon=True).start()
 
     def _listen(self) -> None:
         while not self._stopping.is_set():
