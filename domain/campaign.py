@@ -9,6 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor, Role
+from domain.clock import Timestamped
 from domain.errors import Forbidden, InvalidInput
 
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
@@ -69,7 +70,7 @@ class Campaign(Aggregate):
     def create_id(code: str, **_: Any) -> UUID:
         return campaign_id(code)
 
-    class Event(Aggregate.Event):
+    class Event(Timestamped, Aggregate.Event):
         actor: dict[str, str]
 
     class Started(Event, Aggregate.Created):

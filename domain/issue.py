@@ -24,6 +24,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.access import REPORT, check_assignee, check_role
 from domain.actor import Actor, Role
 from domain.campaign import Campaign
+from domain.clock import Timestamped
 from domain.errors import Forbidden, InvalidInput, TransitionNotAllowed
 from domain.lifecycle import OPEN_STATUSES, Action, Status, next_status
 from domain.vocabulary import Severity, Source
@@ -137,7 +138,7 @@ class Issue(Aggregate):
         return uuid5(campaign_id, f"issue-{number}")
 
     # -- base event -------------------------------------------------------------
-    class Event(Aggregate.Event):
+    class Event(Timestamped, Aggregate.Event):
         actor: dict[str, str]
 
     # -- reported (created) -----------------------------------------------------
@@ -404,7 +405,7 @@ class Issue(Aggregate):
         """Changes the units; deadlines stay (new units take the lead's deadline)."""
         reason = _text(reason, "reason")
         kept = {a.unit: a.deadline for a in self.assignments}
-        lead_deadline = self.deadline or date.today()
+        lead_deadline = self.deadline or self.discovered_at  # no deadline: not assigned, refused below
         assignments = self._new_assignments(
             lead,
             co,

@@ -10,6 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor
+from domain.clock import Timestamped
 from domain.errors import InvalidInput
 
 LETTER_BOOK_ID: UUID = uuid5(NAMESPACE_URL, "rectify:letter-book")
@@ -34,7 +35,7 @@ class LetterBook(Aggregate):
     def create_id(**_: Any) -> UUID:
         return LETTER_BOOK_ID
 
-    class Event(Aggregate.Event):
+    class Event(Timestamped, Aggregate.Event):
         actor: dict[str, str]
 
     class Opened(Event, Aggregate.Created):

@@ -9,6 +9,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor, Role
 from domain.campaign import check_code
+from domain.clock import Timestamped
 from domain.errors import Forbidden, InvalidInput
 from domain.vocabulary import UnitKind
 
@@ -31,7 +32,7 @@ class Unit(Aggregate):
     def create_id(code: str, **_: Any) -> UUID:
         return unit_id(code)
 
-    class Event(Aggregate.Event):
+    class Event(Timestamped, Aggregate.Event):
         actor: dict[str, str]
 
     class Added(Event, Aggregate.Created):
@@ -108,7 +109,7 @@ class Organisation(Aggregate):
     def create_id(**_: Any) -> UUID:
         return ORGANISATION_ID
 
-    class Founded(Aggregate.Created):
+    class Founded(Timestamped, Aggregate.Created):
         actor: dict[str, str]
         root: str
 

@@ -8,6 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor, Role
+from domain.clock import Timestamped
 from domain.errors import Forbidden, InvalidInput
 
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
@@ -61,7 +62,7 @@ class User(Aggregate):
     def as_actor(self) -> Actor:
         return Actor(str(self.id), self.username, self.role, self.unit)
 
-    class Event(Aggregate.Event):
+    class Event(Timestamped, Aggregate.Event):
         actor: dict[str, str]
 
     class Registered(Event, Aggregate.Created):

@@ -6,7 +6,7 @@ from domain.actor import Actor
 from domain.errors import DomainError, NotFound
 from domain.user import User, check_username, user_id
 from services.passwords import hash_password, password_matches
-from services.store import EventSourcedApp
+from services.store import EventSourcedApp, command
 from services.views import UserView
 
 
@@ -15,6 +15,7 @@ class NotAuthenticated(DomainError):
 
 
 class AccountCommands(EventSourcedApp):
+    @command
     def create_user(
         self,
         actor: Actor,
@@ -69,6 +70,7 @@ class AccountCommands(EventSourcedApp):
             raise NotAuthenticated("wrong username or password")
         return user.as_actor
 
+    @command
     def change_user_role(self, actor: Actor, username: str, *, role: str, unit: str) -> UserView:
         user = self._user(username)
         self._unit(unit)
@@ -76,11 +78,13 @@ class AccountCommands(EventSourcedApp):
         self._save(user)
         return UserView.of(user)
 
+    @command
     def change_password(self, actor: Actor, username: str, *, password: str) -> None:
         user = self._user(username)
         user.change_password(actor, password_hash=hash_password(password))
         self._save(user)
 
+    @command
     def deactivate_user(self, actor: Actor, username: str, *, reason: str = "") -> UserView:
         user = self._user(username)
         user.deactivate(actor, reason=reason)

@@ -17,6 +17,7 @@ from domain.deadlines import Policy
 from domain.issue import Issue
 from services import user_watch
 from services.application import Rectify
+from services.clock import Clock, SystemClock
 from services.compat import cache_protocol_members
 from services.database import eventsourcing_env, is_sqlite, make_engine, schema_lock
 from services.deadlines import SweepResult
@@ -93,12 +94,15 @@ class Services:
         self.writer.dispose()
 
 
-def build(settings: Settings | None = None) -> Services:
+def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Services:
+    """Everything from settings; ``clock`` is the wall clock unless a test or
+    the demo passes its own."""
     settings = settings or Settings.from_env()
+    clock = clock or SystemClock()
     cache_protocol_members()
     env = {**eventsourcing_env(settings.database_url), **settings.eventsourcing_env}
     with schema_lock(settings.database_url):  # the recorder creates its tables here
-        app = Rectify(env=env, tz=settings.tz)
+        app = Rectify(env=env, tz=settings.tz, clock=clock)
         if not is_sqlite(settings.database_url):
             events_table: str = getattr(app.recorder, "events_table_name")  # noqa: B009 (PostgreSQL's recorder)
             user_watch.install(settings.database_url, events_table)
@@ -118,4 +122,4 @@ def build(settings: Settings | None = None) -> Services:
         before_read=projector.ensure_current,
         replay=lambda issue_id, at: IssueView.of(app.issue_as_of(UUID(issue_id), at)),
     )
-    return Services(settings, app, projector, queries, reader, writer, TokenUsage(reader))
+    return Services(settings, app, projector, queries, reader, writer, TokenUsage(reader, clock))

@@ -14,6 +14,7 @@ from domain.errors import DomainError, InvalidInput, NotFound
 from domain.lifecycle import Action
 from services.files import FileStore
 from services.issues import IssueCommands
+from services.store import command
 from services.views import IssueView
 
 #: What rectification evidence may be: photos, PDF and office documents.
@@ -76,6 +77,7 @@ class EvidenceCommands(IssueCommands):
     files: FileStore
     max_upload_bytes: int = 20 * 1024 * 1024
 
+    @command
     def attach_evidence_files(
         self,
         actor: Actor,

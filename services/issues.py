@@ -22,7 +22,7 @@ from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.issue import Issue
 from domain.lifecycle import Action
 from services.org import OrgCommands
-from services.store import resolve_issue_ref
+from services.store import command, resolve_issue_ref
 from services.views import HistoryEntry, IssueView
 
 # Event fields every event has; history shows the rest as ``data``.
@@ -121,6 +121,7 @@ class IssueCommands(OrgCommands):
         return self._retrying(attempt, expected_version=expected_version)
 
     # -- commands -------------------------------------------------------------------
+    @command
     def report_issue(
         self,
         actor: Actor,
@@ -174,6 +175,7 @@ class IssueCommands(OrgCommands):
         if not may_report_at(actor, location.code, self.within):
             raise Forbidden("a clerk reports only problems inside its own unit")
 
+    @command
     def reclassify(
         self,
         actor: Actor,
@@ -196,6 +198,7 @@ class IssueCommands(OrgCommands):
 
         return self._command(actor, ref, Action.RECLASSIFY, decide, expected_version)
 
+    @command
     def assign(
         self,
         actor: Actor,
@@ -217,6 +220,7 @@ class IssueCommands(OrgCommands):
 
         return self._command(actor, ref, Action.ASSIGN, decide, expected_version)
 
+    @command
     def dispute_assignment(
         self, actor: Actor, ref: str | UUID, *, reason: str, expected_version: int | None = None
     ) -> IssueView:
@@ -229,6 +233,7 @@ class IssueCommands(OrgCommands):
             expected_version,
         )
 
+    @command
     def reassign(
         self,
         actor: Actor,
@@ -249,6 +254,7 @@ class IssueCommands(OrgCommands):
 
         return self._command(actor, ref, Action.REASSIGN, decide, expected_version)
 
+    @command
     def report_progress(
         self, actor: Actor, ref: str | UUID, *, note: str, expected_version: int | None = None
     ) -> IssueView:
@@ -261,6 +267,7 @@ class IssueCommands(OrgCommands):
             expected_version,
         )
 
+    @command
     def attach_evidence(
         self,
         actor: Actor,
@@ -279,6 +286,7 @@ class IssueCommands(OrgCommands):
             expected_version,
         )
 
+    @command
     def request_extension(
         self,
         actor: Actor,
@@ -297,6 +305,7 @@ class IssueCommands(OrgCommands):
             expected_version,
         )
 
+    @command
     def decide_extension(
         self,
         actor: Actor,
@@ -315,6 +324,7 @@ class IssueCommands(OrgCommands):
             expected_version,
         )
 
+    @command
     def submit(
         self, actor: Actor, ref: str | UUID, *, summary: str, expected_version: int | None = None
     ) -> IssueView:
@@ -323,6 +333,7 @@ class IssueCommands(OrgCommands):
             actor, ref, Action.SUBMIT, lambda issue: issue.submit(actor, summary=summary), expected_version
         )
 
+    @command
     def verify(
         self,
         actor: Actor,
@@ -342,6 +353,7 @@ class IssueCommands(OrgCommands):
             expected_version,
         )
 
+    @command
     def reopen(
         self,
         actor: Actor,
@@ -360,6 +372,7 @@ class IssueCommands(OrgCommands):
             expected_version,
         )
 
+    @command
     def reject(
         self,
         actor: Actor,
@@ -384,6 +397,7 @@ class IssueCommands(OrgCommands):
 
         return self._command(actor, ref, Action.MERGE_AS_DUPLICATE, merge, expected_version)
 
+    @command
     def comment(
         self, actor: Actor, ref: str | UUID, *, text: str, expected_version: int | None = None
     ) -> IssueView:

@@ -9,11 +9,12 @@ from domain.actor import Actor
 from domain.campaign import Campaign, campaign_id
 from domain.errors import InvalidInput, NotFound
 from domain.unit import ORGANISATION_ID, Organisation, Unit, unit_id
-from services.store import EventSourcedApp
+from services.store import EventSourcedApp, command
 from services.views import CampaignView, UnitView
 
 
 class OrgCommands(EventSourcedApp):
+    @command
     def add_unit(
         self, actor: Actor, *, code: str, name: str, kind: str, parent: str | None = None
     ) -> UnitView:
@@ -40,6 +41,7 @@ class OrgCommands(EventSourcedApp):
         org = self._find(Organisation, ORGANISATION_ID)
         return org.root if org else None
 
+    @command
     def start_campaign(
         self, actor: Actor, *, code: str, name: str, deadline: date | str, aspects: list[dict[str, Any]]
     ) -> CampaignView:

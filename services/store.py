@@ -10,11 +10,12 @@ as the demo city and the ledger import use it).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from eventsourcing.persistence import RecordConflictError
 from eventsourcing.utils import EnvType
 
 from domain.campaign import campaign_id
+from domain.clock import Clock, SystemClock, using
 from domain.errors import AlreadyExists, InvalidInput, NotFound, StaleVersion
 from domain.unit import Unit, unit_id
 from domain.user import User
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
+P = ParamSpec("P")
+App = TypeVar("App", bound="EventSourcedApp")
 
 CONFLICT_RETRIES = 5
 
@@ -52,6 +56,19 @@ def resolve_issue_ref(ref: str | UUID) -> UUID:
     return uuid5(campaign_id(prefix), f"issue-{int(number)}")
 
 
+def command(method: Callable[Concatenate[App, P], T]) -> Callable[Concatenate[App, P], T]:
+    """Marks a command handler: the events it records take their timestamps
+    from the application's clock (``domain/clock.py``)."""
+
+    @functools.wraps(method)
+    def handler(self: App, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with using(self.clock):
+            return method(self, *args, **kwargs)
+
+    setattr(handler, "is_command", True)  # noqa: B010 (read by tests/unit/test_clock.py)
+    return handler
+
+
 class EventSourcedApp(Application[UUID]):
     """Infrastructure shared by the command handlers."""
 
@@ -61,9 +78,12 @@ class EventSourcedApp(Application[UUID]):
         "AGGREGATE_CACHE_FASTFORWARD": "y",
     }
 
-    def __init__(self, env: EnvType | None = None, *, tz: ZoneInfo | None = None) -> None:
+    def __init__(
+        self, env: EnvType | None = None, *, tz: ZoneInfo | None = None, clock: Clock | None = None
+    ) -> None:
         super().__init__(env)
         self.tz = tz or ZoneInfo("Asia/Shanghai")
+        self.clock: Clock = clock or SystemClock()
         self._local = threading.local()
         self.saved_listeners: list[Callable[[int], None]] = []
         self._unit_paths: dict[str, tuple[str, ...]] = {}
@@ -71,8 +91,12 @@ class EventSourcedApp(Application[UUID]):
         self.user_watch: UserWatch | None = None
 
     # -- time -------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock.now()
+
     def today(self) -> date:
-        return datetime.now(self.tz).date()
+        """Today's date in ``RECTIFY_TIMEZONE``, by the application's clock."""
+        return self.clock.now().astimezone(self.tz).date()
 
     # -- unit of work -------------------------------------------------------------
     @property

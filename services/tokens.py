@@ -18,6 +18,7 @@ from domain.actor import Actor
 from domain.errors import Forbidden
 from domain.user import User
 from services.accounts import AccountCommands, NotAuthenticated
+from services.store import command
 
 PREFIX = "rt"
 
@@ -34,6 +35,7 @@ class IssuedToken:
 
 
 class TokenCommands(AccountCommands):
+    @command
     def issue_token(self, actor: Actor, username: str, *, label: str = "") -> IssuedToken:
         """The user itself, or an admin (``rectify token`` acts as the system)."""
         user = self._user(username)
@@ -43,6 +45,7 @@ class TokenCommands(AccountCommands):
         self._retrying(lambda: self._save(user))
         return IssuedToken(f"{PREFIX}_{user.id.hex}_{token_id}_{secret}", token_id, user.username)
 
+    @command
     def revoke_token(self, actor: Actor, username: str, token_id: str) -> None:
         user = self._user(username)
         user.revoke_token(actor, token_id=token_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import date, datetime
+from datetime import date
 
 from services.bootstrap import Services
 
@@ -51,7 +51,7 @@ class EmbeddedRunner:
             self._wake.clear()
 
     def _maybe_sweep(self) -> None:
-        now = datetime.now(self.services.settings.tz)
+        now = self.services.app.now().astimezone(self.services.settings.tz)
         if now.hour >= SWEEP_AT_HOUR and self._swept_on != now.date():
             result = self.services.sweep_deadlines(today=now.date())
             self._swept_on = now.date()

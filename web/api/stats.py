@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask.views import MethodView
@@ -26,4 +25,4 @@ class Stats(MethodView):
         result = services().queries.stats(
             current_actor(), by=query["by"], campaign=query.get("campaign"), as_of=as_of
         )
-        return {"as_of": as_of or datetime.now(UTC), "by": result.by, "rows": result.rows}
+        return {"as_of": as_of or services().app.now(), "by": result.by, "rows": result.rows}
