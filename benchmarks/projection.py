@@ -31,7 +31,7 @@ from typing import Any
 
 from benchmarks.common import database, log, summary, table, timed, verdict
 from services.bootstrap import build
-from services.demo import DemoCity
+from services.demo import DemoCity, demo_clock
 from services.read_model.projector import Projector
 from services.settings import Settings
 
@@ -82,7 +82,9 @@ def measure(
     """One demo load, then ``repeat`` rebuilds for each projector cache size
     (``None``: the projector the composition root builds)."""
     with database(kind, "projection") as db:
-        services = build(Settings(data_dir=db.data_dir, database_url=db.url, eventsourcing_env=es_env))
+        services = build(
+            Settings(data_dir=db.data_dir, database_url=db.url, eventsourcing_env=es_env), clock=demo_clock()
+        )
         results = []
         try:
             services.init()

@@ -15,13 +15,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar, cast
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import RecordConflictError
+from eventsourcing.persistence import RecordConflictError, Recording
 from eventsourcing.utils import EnvType
 
 from domain.campaign import campaign_id
@@ -136,6 +136,24 @@ class EventSourcedApp(Application[UUID]):
         if last:
             for listener in self.saved_listeners:
                 listener(last)
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Records a unit of work's events in the order they happened, so that
+        the log's order and its timestamps agree when one transaction holds the
+        work of several commands (bulk loads, the demo). Each aggregate's own
+        events keep their order (the sort is stable and is skipped if it would
+        break it, e.g. after the wall clock was set back)."""
+        events = processing_event.events
+        if len(processing_event.aggregates) > 1:
+            ordered = sorted(events, key=lambda e: cast(Any, e).timestamp)
+            last: dict[UUID, int] = {}
+            for e in ordered:
+                if last.get(e.originator_id, 0) > e.originator_version:
+                    break
+                last[e.originator_id] = e.originator_version
+            else:
+                events[:] = ordered
+        return super()._record(processing_event)
 
     def _retrying(self, command: Callable[[], T], *, expected_version: int | None = None) -> T:
         """Runs a load-decide-save command again when a concurrent writer won the

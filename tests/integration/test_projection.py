@@ -32,6 +32,12 @@ def dump(s: Services) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
+@pytest.fixture
+def services(demo_services: Services) -> Services:
+    """Every test here may load the demo, which plays on its own clock."""
+    return demo_services
+
+
 def load_demo(s: Services, size: int = SIZE) -> None:
     DemoCity(s, size=size, seed=7).load()
 

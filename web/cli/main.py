@@ -104,22 +104,28 @@ def user_add(services: Services, username: str, role: str, unit_code: str, passw
 @command
 def demo(services: Services, size: int, seed: int) -> None:
     """Load a realistic demo city with SIZE problems into an empty store."""
-    from services.demo import DemoCity
+    from services.demo import LOGIN_PATTERN, play_demo
 
     services.init()
     if services.has_issues():
         fail("the store already has problems; the demo loads only into an empty store")
     bar = progress_bar("demo city")
-    city = DemoCity(services, size=size, seed=seed)
+    # The demo is played over months on its own clock, ending now.
     if bar is None:
-        logins = city.load()
+        logins = play_demo(services.settings, size=size, seed=seed)
     else:
         with bar:
             task = bar.add_task("problems", total=size)
-            logins = city.load(progress=lambda done: bar.update(task, completed=done))
+            logins = play_demo(
+                services.settings,
+                size=size,
+                seed=seed,
+                progress=lambda done: bar.update(task, completed=done),
+            )
     _project(services, rebuild=False)
     for role, username, password in logins:
         click.echo(f"{role} {username} {password}")
+    click.echo(f"# {LOGIN_PATTERN}")
 
 
 @cli.command()
