@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from domain.actor import Actor, system_actor
-from domain.vocabulary import LABELS_ZH, Source
+from domain.labels import label
+from domain.vocabulary import Source
 from services.bootstrap import Services
 from services.deadlines import DeadlineFindings
 from services.demo import data
@@ -207,7 +208,7 @@ class DemoCity:
         source = rng.choice(list(Source))
         person = rng.choice(data.SURNAMES) + rng.choice(data.GIVEN)
         title = rng.choice(templates).format(village=self.org.names[village], person=person)
-        description = rng.choice(data.DESCRIPTIONS).format(source=LABELS_ZH[source.value], title=title)
+        description = rng.choice(data.DESCRIPTIONS).format(source=label(source, "zh"), title=title)
         discovered = self.today - timedelta(days=rng.randint(5, 200))
         location = village if rng.random() < 0.85 else township
         reporter = (
