@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
+from domain.access import REPORT
 from domain.actor import Role
 from domain.deadlines import DeadlineAction
 from domain.letter import LetterKind
@@ -104,6 +105,11 @@ ENUM_LABELS: dict[type[StrEnum], dict[str, Label]] = {
     },
 }
 
+#: What a role may do beside the lifecycle's actions (``domain/access.py``).
+OTHER_ACTIONS: dict[str, Label] = {
+    REPORT: Label("登记问题", "report problems"),
+}
+
 #: Event types by ``<aggregate>.<event>`` (the history's ``type`` is the event's name).
 EVENT_LABELS: dict[str, Label] = {
     "Campaign.Started": Label("启动整改行动", "campaign started"),
@@ -154,3 +160,9 @@ def event_label(event_type: str, lang: Lang) -> str:
     """The label of an event type such as ``"Issue.Assigned"``."""
     found = EVENT_LABELS.get(event_type)
     return found.of(lang) if found else event_type
+
+
+def action_label(action: str, lang: Lang) -> str:
+    """The label of anything a role may do: a lifecycle :class:`Action` or, say, reporting."""
+    found = OTHER_ACTIONS.get(str(action))
+    return found.of(lang) if found else label(action, lang, Action)

@@ -98,6 +98,9 @@ def test_enumeration_parameters_are_shown_with_their_labels() -> None:
 
     forbidden = Forbidden("x", code="role_forbidden", params={"role": "clerk", "action": "reassign"})
     assert render(forbidden.code, forbidden.params, "zh") == "信息员不能改派"
+    reporting = {"role": "handler", "action": "report"}  # not a lifecycle action
+    assert render("role_forbidden", reporting, "zh") == "责任单位经办人不能登记问题"
+    assert render("role_forbidden", reporting, "en") == "the role handler may not report problems"
 
 
 def test_field_names_and_lists_are_said_in_the_language() -> None:

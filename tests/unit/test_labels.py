@@ -15,9 +15,18 @@ from types import ModuleType
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 
 import domain
+from domain.access import ROLE_ACTIONS
 from domain.actor import Role
-from domain.labels import ENUM_LABELS, EVENT_LABELS, LANGUAGES, event_label, label
-from domain.lifecycle import Status
+from domain.labels import (
+    ENUM_LABELS,
+    EVENT_LABELS,
+    LANGUAGES,
+    OTHER_ACTIONS,
+    action_label,
+    event_label,
+    label,
+)
+from domain.lifecycle import Action, Status
 from domain.vocabulary import Source, UnitKind
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -95,3 +104,10 @@ def test_a_value_is_labelled_within_its_enumeration() -> None:
     assert label(Status.CLOSED, "zh") == "已销号" and label(Status.CLOSED, "en") == "closed"
     assert label("nonsense", "zh", Status) == "nonsense"  # unknown: shown as it is
     assert [event_label("Issue.Assigned", lang) for lang in LANGUAGES] == ["交办", "assigned"]
+
+
+def test_everything_a_role_may_do_has_both_labels() -> None:
+    actions = {str(a) for allowed in ROLE_ACTIONS.values() for a in allowed}
+    labelled = {m.value for m in Action} | set(OTHER_ACTIONS)
+    assert actions - labelled == set()
+    assert action_label("report", "zh") == "登记问题" and action_label("assign", "en") == "assign"

@@ -16,8 +16,8 @@ from enum import StrEnum
 from typing import Any
 
 from domain.actor import Role
-from domain.labels import Label, Lang, label
-from domain.lifecycle import Action, Status
+from domain.labels import Label, Lang, action_label, label
+from domain.lifecycle import Status
 from domain.vocabulary import Severity, Source, UnitKind
 
 L = Label
@@ -154,7 +154,6 @@ STATUS_CODES: dict[int, str] = {
 #: Parameters whose values are codes of an enumeration.
 ENUM_PARAMS: dict[str, type[StrEnum]] = {
     "status": Status,
-    "action": Action,
     "role": Role,
     "source": Source,
     "severity": Severity,
@@ -230,6 +229,8 @@ def shown(name: str, value: Any, lang: Lang) -> str:
     """A parameter as a person reads it."""
     if isinstance(value, list | tuple):
         return ("、" if lang == "zh" else ", ").join(shown(name, v, lang) for v in value)
+    if name == "action":
+        return action_label(str(value), lang)
     if name in ENUM_PARAMS:
         return label(str(value), lang, ENUM_PARAMS[name])
     if name == "field":
