@@ -68,12 +68,20 @@ ASSIGNEE_ACTIONS = frozenset(
 
 def check_role(actor: Actor, action: str) -> None:
     if action not in ROLE_ACTIONS.get(actor.role, frozenset()):
-        raise Forbidden(f"the role {actor.role} may not {action}")
+        raise Forbidden(
+            f"the role {actor.role} may not {action}",
+            code="role_forbidden",
+            params={"role": str(actor.role), "action": str(action)},
+        )
 
 
 def check_assignee(actor: Actor, action: str, assigned_units: Iterable[str]) -> None:
     if action in ASSIGNEE_ACTIONS and actor.unit not in set(assigned_units):
-        raise Forbidden(f"only handlers of the lead or a co unit may {action}")
+        raise Forbidden(
+            f"only handlers of the lead or a co unit may {action}",
+            code="not_assignee",
+            params={"action": str(action)},
+        )
 
 
 def may_see(actor: Actor, location: str, assigned_units: Iterable[str], within: Within) -> bool:

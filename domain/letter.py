@@ -73,7 +73,7 @@ class LetterBook(Aggregate):
         subject: str = "",
     ) -> dict[str, Any]:
         if not issues:
-            raise InvalidInput("a letter lists at least one issue", "issues")
+            raise InvalidInput("a letter lists at least one issue", "issues", code="letter_without_issues")
         seq_key = f"{kind}:{issued_on.year}"
         seq = self.per_kind_year.get(seq_key, 0) + 1
         doc_no = f"{self.issuer}{DOC_NO_WORD[kind]}〔{issued_on.year}〕{seq}号"

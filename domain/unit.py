@@ -46,18 +46,22 @@ class Unit(Aggregate):
     def add(cls, actor: Actor, *, code: str, name: str, kind: str, parent: Unit | None) -> Unit:
         """The first unit (the root) has no parent; every other one needs one."""
         if actor.role not in (Role.ADMIN, Role.SYSTEM):
-            raise Forbidden("only an admin adds units")
+            raise Forbidden("only an admin adds units", code="admin_only")
         code = check_code(code)
         name = (name or "").strip()
         if not name:
-            raise InvalidInput("name must not be empty", "name")
+            raise InvalidInput("name must not be empty", "name", code="field_required")
         if len(name) > 100:
-            raise InvalidInput("name has at most 100 characters", "name")
+            raise InvalidInput(
+                "name has at most 100 characters", "name", code="too_long", params={"limit": 100}
+            )
         try:
             kind = str(UnitKind(kind))
         except ValueError:
             allowed = ", ".join(k.value for k in UnitKind)
-            raise InvalidInput(f"kind must be one of {allowed}", "kind") from None
+            raise InvalidInput(
+                f"kind must be one of {allowed}", "kind", code="invalid_choice", params={"allowed": allowed}
+            ) from None
         path = [*parent.path, code] if parent is not None else [code]
         return cls(
             actor=actor.as_record(),
@@ -86,10 +90,10 @@ class Unit(Aggregate):
 
     def rename(self, actor: Actor, name: str) -> None:
         if actor.role not in (Role.ADMIN, Role.SYSTEM):
-            raise Forbidden("only an admin renames units")
+            raise Forbidden("only an admin renames units", code="admin_only")
         name = (name or "").strip()
         if not name:
-            raise InvalidInput("name must not be empty", "name")
+            raise InvalidInput("name must not be empty", "name", code="field_required")
         self._renamed(actor=actor.as_record(), name=name)
 
     @event(Renamed)

@@ -22,7 +22,11 @@ def user_id(username: str) -> UUID:
 def check_username(username: str) -> str:
     username = (username or "").strip().lower()
     if not (2 <= len(username) <= 40) or not set(username) <= USERNAME_CHARS:
-        raise InvalidInput("username must be 2 to 40 lower-case letters, digits, '.', '-' or '_'", "username")
+        raise InvalidInput(
+            "username must be 2 to 40 lower-case letters, digits, '.', '-' or '_'",
+            "username",
+            code="invalid_username",
+        )
     return username
 
 
@@ -33,13 +37,15 @@ def check_role_name(role: str) -> Role:
         r = Role.SYSTEM
     if r is Role.SYSTEM:
         allowed = ", ".join(r.value for r in ASSIGNABLE_ROLES)
-        raise InvalidInput(f"role must be one of {allowed}", "role") from None
+        raise InvalidInput(
+            f"role must be one of {allowed}", "role", code="invalid_choice", params={"allowed": allowed}
+        ) from None
     return r
 
 
 def _check_admin(actor: Actor) -> None:
     if actor.role not in (Role.ADMIN, Role.SYSTEM):
-        raise Forbidden("only an admin manages users")
+        raise Forbidden("only an admin manages users", code="admin_only")
 
 
 class User(Aggregate):
@@ -80,7 +86,7 @@ class User(Aggregate):
         username = check_username(username)
         r = check_role_name(role)
         if not unit:
-            raise InvalidInput("unit must name the user's unit", "unit")
+            raise InvalidInput("unit must name the user's unit", "unit", code="field_required")
         return cls(
             actor=actor.as_record(),
             username=username,
@@ -111,7 +117,7 @@ class User(Aggregate):
         _check_admin(actor)
         r = check_role_name(role)
         if not unit:
-            raise InvalidInput("unit must name the user's unit", "unit")
+            raise InvalidInput("unit must name the user's unit", "unit", code="field_required")
         self._role_changed(actor=actor.as_record(), role=str(r), unit=unit)
 
     @event(RoleChanged)
@@ -154,7 +160,7 @@ class User(Aggregate):
         if actor.user_id != str(self.id):
             _check_admin(actor)
         if not self.active:
-            raise Forbidden("the account is deactivated")
+            raise Forbidden("the account is deactivated", code="account_deactivated")
         self._token_issued(actor=actor.as_record(), token_id=token_id, token_hash=token_hash, label=label)
 
     @event(TokenIssued)

@@ -13,6 +13,8 @@ from services.views import UserView
 class NotAuthenticated(DomainError):
     """Unknown user, wrong password, or a deactivated account (HTTP 401)."""
 
+    default_code = "not_authenticated"
+
 
 class AccountCommands(EventSourcedApp):
     @command
@@ -45,7 +47,9 @@ class AccountCommands(EventSourcedApp):
         try:
             key = check_username(username)
         except DomainError:
-            raise NotFound(f"no user {username!r}") from None
+            raise NotFound(
+                f"no user {username!r}", code="unknown_user", params={"username": username}
+            ) from None
         return self._get(User, user_id(key), f"user {username!r}")
 
     def get_user(self, username: str) -> UserView:
@@ -56,18 +60,20 @@ class AccountCommands(EventSourcedApp):
         try:
             user = self._user(username)
         except NotFound:
-            raise NotAuthenticated("unknown user") from None
+            raise NotAuthenticated(
+                "unknown user", code="unknown_user", params={"username": username}
+            ) from None
         if not user.active:
-            raise NotAuthenticated("the account is deactivated")
+            raise NotAuthenticated("the account is deactivated", code="account_deactivated")
         return user.as_actor
 
     def authenticate(self, username: str, password: str) -> Actor:
         try:
             user = self._user(username)
         except NotFound:
-            raise NotAuthenticated("wrong username or password") from None
+            raise NotAuthenticated("wrong username or password", code="wrong_password") from None
         if not password_matches(user.password_hash, password) or not user.active:
-            raise NotAuthenticated("wrong username or password")
+            raise NotAuthenticated("wrong username or password", code="wrong_password")
         return user.as_actor
 
     @command

@@ -34,7 +34,7 @@ class IssueCommands(OrgCommands):
     def _visible_issue(self, actor: Actor, ref: str | UUID) -> Issue:
         issue = self._find(Issue, resolve_issue_ref(ref))
         if issue is None or not self.may_see(actor, issue):
-            raise NotFound(f"no issue {ref}")
+            raise NotFound(f"no issue {ref}", code="unknown_issue", params={"issue": str(ref)})
         return issue
 
     def may_see(self, actor: Actor, issue: Issue) -> bool:
@@ -53,7 +53,7 @@ class IssueCommands(OrgCommands):
         for e in self.events_of(issue_id, until=as_of):
             issue = e.mutate(issue)
         if issue is None:
-            raise NotFound("the issue did not exist yet at that time")
+            raise NotFound("the issue did not exist yet at that time", code="issue_not_yet_reported")
         return issue
 
     def history(self, actor: Actor, ref: str | UUID, *, as_of: datetime | None = None) -> list[HistoryEntry]:
@@ -144,7 +144,7 @@ class IssueCommands(OrgCommands):
             camp = self._campaign(campaign)
             location = self._unit(unit)
             if not may_report_at(actor, location.code, self.within):
-                raise Forbidden("a clerk reports only problems inside its own unit")
+                raise Forbidden("a clerk reports only problems inside its own unit", code="outside_own_unit")
             issue = Issue.report(
                 actor=actor,
                 campaign=camp,
@@ -173,7 +173,7 @@ class IssueCommands(OrgCommands):
         except InvalidInput:
             return
         if not may_report_at(actor, location.code, self.within):
-            raise Forbidden("a clerk reports only problems inside its own unit")
+            raise Forbidden("a clerk reports only problems inside its own unit", code="outside_own_unit")
 
     @command
     def reclassify(
@@ -392,7 +392,12 @@ class IssueCommands(OrgCommands):
             try:
                 original = self._visible_issue(actor, duplicate_of)
             except NotFound:
-                raise InvalidInput(f"no issue {duplicate_of}", "duplicate_of") from None
+                raise InvalidInput(
+                    f"no issue {duplicate_of}",
+                    "duplicate_of",
+                    code="unknown_issue",
+                    params={"issue": str(duplicate_of)},
+                ) from None
             issue.merge_into(actor, original, reason=reason)
 
         return self._command(actor, ref, Action.MERGE_AS_DUPLICATE, merge, expected_version)

@@ -7,7 +7,7 @@ from typing import Any
 
 from domain.actor import Actor
 from domain.campaign import Campaign, campaign_id
-from domain.errors import InvalidInput, NotFound
+from domain.errors import DomainError, InvalidInput, NotFound
 from domain.unit import ORGANISATION_ID, Organisation, Unit, unit_id
 from services.store import EventSourcedApp, command
 from services.views import CampaignView, UnitView
@@ -25,7 +25,7 @@ class OrgCommands(EventSourcedApp):
         if parent_unit is not None:
             self._save(unit)
         elif self.root_unit() is not None:
-            raise InvalidInput("the root unit exists already: give a parent", "parent")
+            raise InvalidInput("the root unit exists already: give a parent", "parent", code="root_exists")
         else:
             self._save(Organisation(actor=actor.as_record(), root=unit.code), unit)
         return UnitView.of(unit)
@@ -33,7 +33,7 @@ class OrgCommands(EventSourcedApp):
     def get_unit(self, code: str) -> UnitView:
         unit = self._find(Unit, unit_id(code))
         if unit is None:
-            raise NotFound(f"no unit with code {code!r}")
+            raise NotFound(f"no unit with code {code!r}", code="unknown_unit", params={"unit": code})
         return UnitView.of(unit)
 
     def root_unit(self) -> str | None:
@@ -54,10 +54,17 @@ class OrgCommands(EventSourcedApp):
     def get_campaign(self, code: str) -> CampaignView:
         return CampaignView.of(self._campaign(code, missing=NotFound))
 
-    def _campaign(self, code: str, *, missing: type[Exception] = InvalidInput) -> Campaign:
+    def _campaign(self, code: str, *, missing: type[DomainError] = InvalidInput) -> Campaign:
         found = self._find(Campaign, campaign_id(code)) if code else None
         if found is None:
             if missing is InvalidInput:
-                raise InvalidInput(f"no campaign with code {code!r}", "campaign")
-            raise missing(f"no campaign with code {code!r}")
+                raise InvalidInput(
+                    f"no campaign with code {code!r}",
+                    "campaign",
+                    code="unknown_campaign",
+                    params={"campaign": code},
+                )
+            raise missing(
+                f"no campaign with code {code!r}", code="unknown_campaign", params={"campaign": code}
+            )
         return found

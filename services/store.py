@@ -52,7 +52,11 @@ def resolve_issue_ref(ref: str | UUID) -> UUID:
         pass
     prefix, sep, number = ref.rpartition("-")
     if not sep or not prefix or not number.isdigit():
-        raise NotFound(f"no issue {ref!r}: give an issue id or a code such as YC2023-0001")
+        raise NotFound(
+            f"no issue {ref!r}: give an issue id or a code such as YC2023-0001",
+            code="unknown_issue",
+            params={"issue": ref},
+        )
     return uuid5(campaign_id(prefix), f"issue-{int(number)}")
 
 
@@ -67,6 +71,11 @@ def command(method: Callable[Concatenate[App, P], T]) -> Callable[Concatenate[Ap
 
     setattr(handler, "is_command", True)  # noqa: B010 (read by tests/unit/test_clock.py)
     return handler
+
+
+def _name_in(what: str) -> str:
+    """``"user 'li'"`` -> ``"li"``: the name in a ``what`` of :meth:`EventSourcedApp._get`."""
+    return what.partition(" ")[2].strip("'") or what
 
 
 class EventSourcedApp(Application[UUID]):
@@ -202,18 +211,26 @@ class EventSourcedApp(Application[UUID]):
     def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         found = self._find(cls, aggregate_id)
         if found is None:
-            raise NotFound(f"no {what}")
+            raise NotFound(
+                f"no {what}", code="no_such", params={"thing": cls.__name__.lower(), "name": _name_in(what)}
+            )
         return found
 
     def _create(self, aggregate: A, what: str) -> A:
         if self._find(type(aggregate), aggregate.id) is not None:
-            raise AlreadyExists(f"{what} already exists")
+            raise AlreadyExists(
+                f"{what} already exists",
+                code="name_taken",
+                params={"thing": type(aggregate).__name__.lower(), "name": _name_in(what)},
+            )
         return aggregate
 
     def _unit(self, code: str, field: str = "unit") -> Unit:
         unit = self._find(Unit, unit_id(code)) if code else None
         if unit is None:
-            raise InvalidInput(f"no unit with code {code!r}", field)
+            raise InvalidInput(
+                f"no unit with code {code!r}", field, code="unknown_unit", params={"unit": code}
+            )
         return unit
 
     def within(self, unit: str, ancestor: str) -> bool:

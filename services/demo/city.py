@@ -29,7 +29,8 @@ from datetime import date, datetime, time, timedelta
 
 from domain.actor import Actor, system_actor
 from domain.clock import SystemClock
-from domain.vocabulary import LABELS_ZH, Source
+from domain.labels import label
+from domain.vocabulary import Source
 from services.bootstrap import Services, build
 from services.clock import ManualClock
 from services.deadlines import DeadlineFindings
@@ -357,7 +358,7 @@ class DemoCity:
         source = rng.choice(list(Source))
         person = rng.choice(data.SURNAMES) + rng.choice(data.GIVEN)
         title = rng.choice(templates).format(village=self.org.names[village], person=person)
-        description = rng.choice(data.DESCRIPTIONS).format(source=LABELS_ZH[source.value], title=title)
+        description = rng.choice(data.DESCRIPTIONS).format(source=label(source, "zh"), title=title)
         discovered = self.today - timedelta(days=rng.randint(0, 10))
         location = village if rng.random() < 0.85 else township
         reporter = (

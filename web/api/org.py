@@ -47,7 +47,7 @@ class OneUnit(MethodView):
 
 def _may_list_users() -> None:
     if current_actor().role not in (Role.ADMIN, Role.LEADER):
-        raise Forbidden("only admins and leaders list users")
+        raise Forbidden("only admins and leaders list users", code="admins_and_leaders_only")
 
 
 @users.route("")
