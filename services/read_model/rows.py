@@ -87,8 +87,14 @@ def user_row(u: User) -> dict[str, Any]:
     }
 
 
+def unit_path_row(unit: Unit) -> dict[str, Any]:
+    """The issue projection's copy of a unit's place in the tree."""
+    return {"code": unit.code, "path": unit_row(unit)["path"]}
+
+
 class RowWriter:
-    """Collects the aggregates a batch changed, then writes their rows."""
+    """The issue projection's rows: collects the issues (and units, for their
+    paths) a batch changed, and the letters it issued, then writes their rows."""
 
     def __init__(self, tz: tzinfo) -> None:
         self.tz = tz
@@ -98,8 +104,6 @@ class RowWriter:
     def _reset(self) -> None:
         self._issues: dict[Any, Issue] = {}
         self._units: dict[Any, Unit] = {}
-        self._campaigns: dict[Any, dict[str, Any]] = {}
-        self._users: dict[Any, User] = {}
         self._letters: list[dict[str, Any]] = []
         self._created: set[Any] = set()  # aggregates born in this batch: no old row
         self._transitions: dict[Any, list[tuple[datetime, Any, str]]] = {}
@@ -142,14 +146,10 @@ class RowWriter:
         elif isinstance(aggregate, Unit):
             self._units[aggregate.id] = aggregate
             self._paths[aggregate.code] = tuple(aggregate.path)
-        elif isinstance(aggregate, User):
-            self._users[aggregate.id] = aggregate
 
     def event(self, event: Any) -> None:
         """Rows made from one event rather than from an aggregate's state."""
-        if isinstance(event, Campaign.Started):
-            self._campaigns[event.originator_id] = campaign_row(event)
-        elif isinstance(event, LetterBook.LetterIssued):
+        if isinstance(event, LetterBook.LetterIssued):
             self._letters.append(
                 {
                     "number": event.number,
@@ -166,7 +166,8 @@ class RowWriter:
     def _path(self, conn: Connection, code: str) -> tuple[str, ...]:
         path = self._paths.get(code)
         if path is None:
-            stored = conn.execute(select(t.units.c.path).where(t.units.c.code == code)).scalar()
+            u = t.issue_units
+            stored = conn.execute(select(u.c.path).where(u.c.code == code)).scalar()
             path = tuple(p for p in (stored or f"/{code}/").split("/") if p)
             self._paths[code] = path
         return path
@@ -179,9 +180,8 @@ class RowWriter:
         return [{"issue_id": issue_id, "unit": u, "relation": r} for u, r in sorted(rows)]
 
     def flush(self, conn: Connection) -> None:
-        self._replace(conn, t.units, t.units.c.code, [unit_row(u) for u in self._units.values()])
-        self._replace(conn, t.campaigns, t.campaigns.c.code, list(self._campaigns.values()))
-        self._replace(conn, t.users, t.users.c.username, [user_row(u) for u in self._users.values()])
+        rows = [unit_path_row(u) for u in self._units.values()]
+        self._replace(conn, t.issue_units, t.issue_units.c.code, rows)
         if self._issues:
             ids = [str(i) for i in self._issues if i not in self._created]
             rows = [issue_row(i, self.tz) for i in self._issues.values()]
@@ -246,6 +246,39 @@ class RowWriter:
         for chunk in _chunks(keys):
             conn.execute(delete(table).where(key.in_(chunk)))
         _insert_many(conn, table, rows)
+
+
+class OrgRowWriter:
+    """The org projection's rows: units, users and campaigns."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._units: dict[Any, Unit] = {}
+        self._users: dict[Any, User] = {}
+        self._campaigns: dict[Any, dict[str, Any]] = {}
+
+    def forget(self) -> None:
+        self._reset()
+
+    def changed(self, aggregate: Aggregate) -> None:
+        if isinstance(aggregate, Unit):
+            self._units[aggregate.id] = aggregate
+        elif isinstance(aggregate, User):
+            self._users[aggregate.id] = aggregate
+
+    def event(self, event: Any) -> None:
+        """Rows made from one event rather than from an aggregate's state."""
+        if isinstance(event, Campaign.Started):
+            self._campaigns[event.originator_id] = campaign_row(event)
+
+    def flush(self, conn: Connection) -> None:
+        replace = RowWriter._replace
+        replace(conn, t.units, t.units.c.code, [unit_row(u) for u in self._units.values()])
+        replace(conn, t.campaigns, t.campaigns.c.code, list(self._campaigns.values()))
+        replace(conn, t.users, t.users.c.username, [user_row(u) for u in self._users.values()])
+        self._reset()
 
 
 def _insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:

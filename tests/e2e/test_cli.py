@@ -95,6 +95,10 @@ def test_demo_prints_logins_and_refuses_a_second_time(rectify) -> None:  # type:
 
     out = rectify("project", "--rebuild").stdout
     assert "read model at event" in out
+    assert "projection org at event" in out and "projection issues at event" in out
+    out = rectify("project", "org", "--rebuild").stdout.splitlines()
+    assert out[0].startswith("projection org at event") and "issues" not in out[0]
+    assert_user_error(rectify("project", "nope", ok=False), "no projection 'nope'")
     out = rectify("deadlines", "sweep", "--now", "2030-01-01T09:00:00+08:00").stdout
     assert "checked" in out
 

@@ -15,6 +15,7 @@ from domain.clock import SystemClock, using
 from domain.unit import Unit
 from services.application import Rectify
 from services.clock import ManualClock
+from services.files import FileStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SAVES = ("_save", "_command", "_retrying", "_commit")
@@ -84,9 +85,10 @@ def test_a_manual_clock_moves_only_forward() -> None:
         ManualClock(datetime(2023, 3, 1))
 
 
-def test_today_is_the_clocks_date_in_the_configured_zone() -> None:
+def test_today_is_the_clocks_date_in_the_configured_zone(tmp_path: Path) -> None:
     # 2023-03-01 17:00 UTC is already 2 March in Asia/Shanghai.
-    app = Rectify(clock=ManualClock(datetime(2023, 3, 1, 17, 0, tzinfo=UTC)))
+    clock = ManualClock(datetime(2023, 3, 1, 17, 0, tzinfo=UTC))
+    app = Rectify(clock=clock, files=FileStore(tmp_path))
     try:
         assert app.today() == date(2023, 3, 2)
     finally:

@@ -3,7 +3,10 @@
 Keeps the read model following the event log (SQLite has no notifications,
 so it polls) and runs the deadline job once a day. Both only read the event
 log and act through the services, so running one of these per process is safe
-(the projector applies each batch exactly once).
+(each projection applies each batch exactly once).
+
+It lives in ``services/`` so that ``web`` (the CLI's ``serve``) may start it
+without importing ``workers/``: the two are independent siblings.
 """
 
 from __future__ import annotations
