@@ -115,8 +115,20 @@ class City:
     campaign: str = "YC2023"
 
 
+#: The day the small city's commands are given: its campaign runs in 2023.
+CITY_TODAY = date(2023, 6, 15)
+
+
+def given_on(s: Services, day: date) -> None:
+    """The application's commands are given on ``day`` (its ``today()``); a
+    stand-in until the injected clock lets a test pass its own."""
+    s.app.today = lambda: day  # type: ignore[method-assign]
+
+
 def small_city(s: Services) -> City:
+    """The city, whose commands are given on :data:`CITY_TODAY`."""
     app = s.app
+    given_on(s, CITY_TODAY)
     sys = system_actor()
     app.add_unit(sys, code="C", name="运城市", kind="city")
     app.add_unit(sys, code="OFF", name="市巩固衔接办", kind="office", parent="C")

@@ -70,6 +70,7 @@ class DemoCity:
         self.size = size
         self.rng = random.Random(seed)
         self.today = services.app.today()
+        self._day = self.today  # the day the current problem's commands are given
         self.org = Org()
         self.actors: dict[str, Actor] = {}
         self.handlers: dict[str, Actor] = {}  # unit -> handler
@@ -88,14 +89,21 @@ class DemoCity:
         self._build_users()
         self._start_campaign()
         findings = DeadlineFindings()
-        for start in range(0, self.size, CHUNK):
-            with self.app.unit_of_work():
-                open_ids = [self._problem(n) for n in range(start, min(self.size, start + CHUNK))]
-                # The deadline job as it would have run today, inside the same
-                # transaction as the problems it looks at.
-                self.app.record_deadlines([i for i in open_ids if i], today=self.today, findings=findings)
-            if progress:
-                progress(min(self.size, start + CHUNK))
+        # Each problem's commands are given on the day it was found (deadlines
+        # are never before the day a command is given). A stopgap until the
+        # injected clock plays the demo over time: today() reads that day.
+        self.app.today = lambda: self._day  # type: ignore[method-assign]
+        try:
+            for start in range(0, self.size, CHUNK):
+                with self.app.unit_of_work():
+                    open_ids = [self._problem(n) for n in range(start, min(self.size, start + CHUNK))]
+                    # The deadline job as it would have run today, inside the same
+                    # transaction as the problems it looks at.
+                    self.app.record_deadlines([i for i in open_ids if i], today=self.today, findings=findings)
+                if progress:
+                    progress(min(self.size, start + CHUNK))
+        finally:
+            vars(self.app).pop("today", None)
         self.app.escalate_overdue(findings, today=self.today)
         return self.logins()
 
@@ -208,7 +216,7 @@ class DemoCity:
         person = rng.choice(data.SURNAMES) + rng.choice(data.GIVEN)
         title = rng.choice(templates).format(village=self.org.names[village], person=person)
         description = rng.choice(data.DESCRIPTIONS).format(source=LABELS_ZH[source.value], title=title)
-        discovered = self.today - timedelta(days=rng.randint(5, 200))
+        discovered = self._day = self.today - timedelta(days=rng.randint(5, 200))
         location = village if rng.random() < 0.85 else township
         reporter = (
             self.clerks[township]
@@ -262,7 +270,10 @@ class DemoCity:
         if rng.random() < 0.04:
             app.dispute_assignment(lead_handler, issue, reason="该问题不属于本单位职责范围，申请改派。")
             other = county if lead != county else dept
-            app.reassign(admin, issue, lead=other, co=[], reason="经研究改派至主责单位。")
+            new_deadline = None if other in co else deadline  # a unit new to the issue needs one
+            app.reassign(
+                admin, issue, lead=other, co=[], reason="经研究改派至主责单位。", deadline=new_deadline
+            )
             lead = other
             lead_handler = self.handlers[lead]
         if rng.random() < 0.2:
@@ -293,7 +304,7 @@ class DemoCity:
                 self.actors["admin"],
                 issue,
                 reason="回头看发现问题反弹。",
-                deadline=self.today + timedelta(days=rng.randint(-20, 30)),
+                deadline=max(discovered, self.today + timedelta(days=rng.randint(-20, 30))),
             )
             return issue
         if rng.random() < 0.05:
