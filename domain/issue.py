@@ -458,8 +458,9 @@ class Issue(Aggregate):
     ) -> None:
         """Changes the units. A unit that stays keeps its deadline, a unit that
         had one on this issue before gets it back (and with it what was warned
-        and missed); ``deadline`` (not before ``today``) is the deadline of
-        each unit new to the issue, and required when there is one."""
+        and missed), whether or not ``deadline`` is given; ``deadline`` (not
+        before ``today``) is the deadline of each unit new to the issue, and
+        required when there is one."""
         reason = _text(reason, "reason")
         given = _not_before(_date(deadline, "deadline"), today) if deadline else None
         draft = self._new_assignments(lead, co, date.min)
@@ -468,11 +469,6 @@ class Issue(Aggregate):
         if new and given is None:
             raise InvalidInput(
                 f"deadline is required for a unit new to the issue: {', '.join(new)}", "deadline"
-            )
-        if given is not None and not new:
-            raise InvalidInput(
-                "deadline is only for units new to the issue; a deadline moves only through an extension",
-                "deadline",
             )
         assignments = [Assignment(a.unit, a.role, known.get(a.unit) or given or a.deadline) for a in draft]
         self._check(actor, Action.REASSIGN)

@@ -270,10 +270,8 @@ class DemoCity:
         if rng.random() < 0.04:
             app.dispute_assignment(lead_handler, issue, reason="该问题不属于本单位职责范围，申请改派。")
             other = county if lead != county else dept
-            new_deadline = None if other in co else deadline  # a unit new to the issue needs one
-            app.reassign(
-                admin, issue, lead=other, co=[], reason="经研究改派至主责单位。", deadline=new_deadline
-            )
+            # A unit new to the issue needs a deadline (one that stays keeps its own).
+            app.reassign(admin, issue, lead=other, co=[], reason="经研究改派至主责单位。", deadline=deadline)
             lead = other
             lead_handler = self.handlers[lead]
         if rng.random() < 0.2:

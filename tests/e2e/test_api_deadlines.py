@@ -87,9 +87,13 @@ def test_reassign_keeps_deadlines_and_needs_one_for_a_new_unit(
         ("C01", "co", "2023-09-30", False),
         ("C02", "co", "2023-11-15", False),
     ]
-    # No unit new to the issue: a deadline would move one without an extension.
-    swap = {"lead": "C01", "co": ["D01"], "reason": "改由属地牵头", "deadline": "2023-12-31"}
-    error(client.post(url, headers=admin, json=swap), 422, "deadline")
+    # A deadline given moves no unit that has one: only an extension does.
+    swap = {"lead": "C01", "co": ["D01", "C02"], "reason": "改由属地牵头", "deadline": "2023-12-31"}
+    assert deadlines(ok(client.post(url, headers=admin, json=swap))) == [
+        ("C01", "lead", "2023-09-30", False),
+        ("D01", "co", "2023-09-30", False),
+        ("C02", "co", "2023-11-15", False),
+    ]
 
 
 def test_a_unit_that_comes_back_has_its_own_deadline_and_is_overdue_again(

@@ -132,12 +132,9 @@ def test_a_unit_new_to_the_issue_needs_a_deadline_of_its_own() -> None:
     ]
 
 
-def test_a_deadline_for_no_new_unit_is_refused_rather_than_moving_one() -> None:
+def test_a_deadline_given_moves_no_unit_that_has_one() -> None:
     issue = issue_in("assigned")
-    with pytest.raises(InvalidInput) as refused:
-        issue.reassign(ADMIN, lead=CO_UNIT, co=[LEAD_UNIT], reason="互换", deadline="2023-12-31", today=TODAY)
-    assert refused.value.field == "deadline"
-    issue.reassign(ADMIN, lead=CO_UNIT, co=[LEAD_UNIT], reason="互换", today=TODAY)
+    issue.reassign(ADMIN, lead=CO_UNIT, co=[LEAD_UNIT], reason="互换", deadline="2023-12-31", today=TODAY)
     assert issue.assignment_of(LEAD_UNIT) == Assignment(LEAD_UNIT, "co", DEADLINE)
     assert issue.assignment_of(CO_UNIT) == Assignment(CO_UNIT, "lead", CO_DEADLINE)
 
@@ -183,9 +180,10 @@ def test_a_unit_that_comes_back_gets_its_own_earlier_deadline_back() -> None:
     issue.reassign(ADMIN, lead=AGR, co=[YH01], reason="盐湖区配合", today=TODAY)
     assert issue.assignment_of(YH01) == Assignment(YH01, "co", DEADLINE)
     assert issue.assignment_of(AGR) == Assignment(AGR, "lead", date(2023, 12, 31))
-    # No deadline is needed for it, and none may be given.
-    with pytest.raises(InvalidInput):
-        issue.reassign(ADMIN, lead=AGR, co=[YH01], reason="x", deadline="2024-01-31", today=TODAY)
+    # No deadline is needed for it, and one given does not replace its own.
+    issue.reassign(ADMIN, lead=AGR, co=[], reason="x", today=TODAY)
+    issue.reassign(ADMIN, lead=AGR, co=[YH01], reason="x", deadline="2024-01-31", today=TODAY)
+    assert issue.assignment_of(YH01) == Assignment(YH01, "co", DEADLINE)
 
 
 def test_a_unit_that_comes_back_is_overdue_again_for_its_own_missed_deadline() -> None:

@@ -137,7 +137,7 @@ _register(
     s.ReassignIn,
     lambda app, a, ref, v, d: app.reassign(a, ref, expected_version=v, **d),
     "Changes the units of an assigned problem (admin): units keep (or get back) their own deadlines; "
-    "`deadline` is required for, and only for, units new to the problem.",
+    "`deadline` is required when a unit new to the problem is added, and is that unit's.",
 )
 _register(
     "/<issue_id>/dispute",
