@@ -23,6 +23,7 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(
         {
             REPORT,
+            Action.ATTACH_DISCOVERY_EVIDENCE,
             Action.RECLASSIFY,
             Action.ASSIGN,
             Action.REASSIGN,
@@ -34,8 +35,8 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
             Action.COMMENT,
         }
     ),
-    Role.INSPECTOR: frozenset({REPORT, Action.COMMENT}),
-    Role.CLERK: frozenset({REPORT, Action.COMMENT}),
+    Role.INSPECTOR: frozenset({REPORT, Action.ATTACH_DISCOVERY_EVIDENCE, Action.COMMENT}),
+    Role.CLERK: frozenset({REPORT, Action.ATTACH_DISCOVERY_EVIDENCE, Action.COMMENT}),
     Role.HANDLER: frozenset(
         {
             Action.DISPUTE_ASSIGNMENT,
@@ -66,6 +67,10 @@ ASSIGNEE_ACTIONS = frozenset(
 )
 
 
+#: Actions only the user who reported the issue may take (photos from the site).
+REPORTER_ACTIONS = frozenset({Action.ATTACH_DISCOVERY_EVIDENCE})
+
+
 def check_role(actor: Actor, action: str) -> None:
     if action not in ROLE_ACTIONS.get(actor.role, frozenset()):
         raise Forbidden(
@@ -82,6 +87,11 @@ def check_assignee(actor: Actor, action: str, assigned_units: Iterable[str]) -> 
             code="not_assignee",
             params={"action": str(action)},
         )
+
+
+def check_reporter(actor: Actor, action: str, reporter_id: str) -> None:
+    if action in REPORTER_ACTIONS and actor.user_id != reporter_id:
+        raise Forbidden(f"only the user who reported the issue may {action}")
 
 
 def may_see(actor: Actor, location: str, assigned_units: Iterable[str], within: Within) -> bool:

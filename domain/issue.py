@@ -21,7 +21,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.access import REPORT, check_assignee, check_role
+from domain.access import REPORT, check_assignee, check_reporter, check_role
 from domain.actor import Actor, Role
 from domain.campaign import Campaign
 from domain.clock import Timestamped
@@ -76,6 +76,24 @@ def _date(value: date | str, field: str) -> date:
         raise InvalidInput(f"{field} must be a date YYYY-MM-DD", field, code="invalid_date") from None
 
 
+def _not_before(day: date, today: date, field: str = "deadline") -> date:
+    """A deadline given to a command is never before the day the command is given
+    (``today`` comes from the application's clock, or from a historic import)."""
+    if day < today:
+        raise InvalidInput(
+            f"{field} must not be before today ({today.isoformat()})",
+            field,
+            code="deadline_in_past",
+            params={"today": today.isoformat()},
+        )
+    return day
+
+
+def _extension_units(request: dict[str, Any]) -> list[str]:
+    """The units an extension request is for (older requests: the requester's)."""
+    return list(request.get("units") or [request["unit"]])
+
+
 def _enum(value: str, enum: type[Source] | type[Severity], field: str) -> str:
     try:
         return str(enum(value))
@@ -106,13 +124,19 @@ class Issue(Aggregate):
     reported_by: dict[str, str]
     status: Status
     assignments: tuple[Assignment, ...]
+    #: Every unit's own deadline on this issue, also of units no longer
+    #: assigned: a unit that comes back gets its own deadline back. Replaced
+    #: whole (never changed in place) by Assigned, Reassigned (units new to
+    #: the issue), ExtensionGranted and Reopened only.
+    unit_deadlines: dict[str, date]
     measures: str
     pending_dispute: dict[str, str] | None
-    pending_extension: dict[str, str] | None
+    pending_extension: dict[str, Any] | None
     warned: set[tuple[str, str]]
     missed: set[tuple[str, str]]
     letters: list[dict[str, Any]]
     evidence: list[dict[str, Any]]
+    discovery_evidence: list[dict[str, Any]]
     submitted_by: str | None
     closed_at: datetime | None
     duplicate_of: str | None
@@ -121,7 +145,7 @@ class Issue(Aggregate):
     # The only containers the apply methods change in place; every other
     # attribute is immutable or replaced whole, and the dicts inside these
     # lists are never changed once added.
-    _GROWING = ("warned", "missed", "letters", "evidence", "_pending_events")
+    _GROWING = ("warned", "missed", "letters", "evidence", "discovery_evidence", "_pending_events")
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Issue:
         """The copy the repository hands each command instead of its cached
@@ -240,6 +264,7 @@ class Issue(Aggregate):
         self.reported_by = actor
         self.status = Status.REPORTED
         self.assignments = ()
+        self.unit_deadlines = {}
         self.measures = ""
         self.pending_dispute = None
         self.pending_extension = None
@@ -247,6 +272,7 @@ class Issue(Aggregate):
         self.missed = set()
         self.letters = []
         self.evidence = []
+        self.discovery_evidence = []
         self.submitted_by = None
         self.closed_at = None
         self.duplicate_of = None
@@ -273,7 +299,7 @@ class Issue(Aggregate):
     @property
     def overdue(self) -> bool:
         """Open, and a current deadline has been recorded missed."""
-        return self.is_open and any((a.unit, a.deadline.isoformat()) in self.missed for a in self.assignments)
+        return any(self.is_overdue(a) for a in self.assignments)
 
     @property
     def reported_at(self) -> datetime:
@@ -282,11 +308,31 @@ class Issue(Aggregate):
     def assignment_of(self, unit: str) -> Assignment | None:
         return next((a for a in self.assignments if a.unit == unit), None)
 
+    def is_overdue(self, a: Assignment) -> bool:
+        """Open, and this assignment's current deadline has been recorded missed."""
+        return self.is_open and (a.unit, a.deadline.isoformat()) in self.missed
+
+    def is_warned(self, a: Assignment) -> bool:
+        """Open, and the warning for this assignment's current deadline was recorded."""
+        return self.is_open and (a.unit, a.deadline.isoformat()) in self.warned
+
+    def _remember(self, assignments: tuple[Assignment, ...]) -> None:
+        self.unit_deadlines = {**self.unit_deadlines, **{a.unit: a.deadline for a in assignments}}
+
     # -- the guard every command passes -------------------------------------------
+    def action_for(self, action: Action) -> Action:
+        """The action a command is in this status: evidence while the issue is
+        ``reported`` is discovery evidence (the reporter's photos from the site)."""
+        if action is Action.ATTACH_EVIDENCE and self.status is Status.REPORTED:
+            return Action.ATTACH_DISCOVERY_EVIDENCE
+        return action
+
     def authorize(self, actor: Actor, action: Action) -> None:
-        """Role and assignment rules (403); services call it before anything else."""
+        """Role, assignment and reporter rules (403); services call it before anything else."""
+        action = self.action_for(action)
         check_role(actor, action)
         check_assignee(actor, action, self.assigned_units)
+        check_reporter(actor, action, self.reported_by.get("user_id", ""))
         verifying = action in (Action.PASS_VERIFICATION, Action.FAIL_VERIFICATION)
         if verifying and self.submitted_by and actor.user_id == self.submitted_by:
             raise Forbidden(
@@ -296,7 +342,7 @@ class Issue(Aggregate):
 
     def _check(self, actor: Actor, action: Action) -> Status:
         self.authorize(actor, action)
-        return next_status(self.status, action)
+        return next_status(self.status, self.action_for(action))
 
     # -- classification ---------------------------------------------------------
     class Reclassified(Event):
@@ -354,11 +400,15 @@ class Issue(Aggregate):
         lead: str,
         co: list[str] | tuple[str, ...] = (),
         deadline: date | str,
+        today: date,
         measures: str = "",
         co_deadlines: dict[str, date | str] | None = None,
     ) -> None:
-        """Hands the problem to a lead unit and co-units, each with a deadline."""
+        """Hands the problem to a lead unit and co-units, each with a deadline
+        that is not before ``today``."""
         assignments = self._new_assignments(lead, co, _date(deadline, "deadline"), co_deadlines)
+        for a in assignments:
+            _not_before(a.deadline, today, "deadline" if a.role == LEAD else "co_deadlines")
         measures = _text(measures, "measures", required=False)
         self._check(actor, Action.ASSIGN)
         self._assigned(
@@ -390,6 +440,7 @@ class Issue(Aggregate):
     def _assigned(self, actor: dict[str, str], assignments: list[dict[str, str]], measures: str) -> None:
         self.status = next_status(self.status, Action.ASSIGN)
         self.assignments = tuple(Assignment.from_record(a) for a in assignments)
+        self._remember(self.assignments)
         self.measures = measures
 
     # -- dispute and reassignment (申诉, 改派) -------------------------------------
@@ -410,17 +461,34 @@ class Issue(Aggregate):
         assignments: list[dict[str, str]]
         reason: str
 
-    def reassign(self, actor: Actor, *, lead: str, co: list[str] | tuple[str, ...] = (), reason: str) -> None:
-        """Changes the units; deadlines stay (new units take the lead's deadline)."""
+    def reassign(
+        self,
+        actor: Actor,
+        *,
+        lead: str,
+        co: list[str] | tuple[str, ...] = (),
+        reason: str,
+        today: date,
+        deadline: date | str | None = None,
+    ) -> None:
+        """Changes the units. A unit that stays keeps its deadline, a unit that
+        had one on this issue before gets it back (and with it what was warned
+        and missed), whether or not ``deadline`` is given; ``deadline`` (not
+        before ``today``) is the deadline of each unit new to the issue, and
+        required when there is one."""
         reason = _text(reason, "reason")
-        kept = {a.unit: a.deadline for a in self.assignments}
-        lead_deadline = self.deadline or self.discovered_at  # no deadline: not assigned, refused below
-        assignments = self._new_assignments(
-            lead,
-            co,
-            kept.get(lead, lead_deadline),
-            {c: kept.get(c, lead_deadline) for c in co},
-        )
+        given = _not_before(_date(deadline, "deadline"), today) if deadline else None
+        draft = self._new_assignments(lead, co, date.min)
+        known = self.unit_deadlines
+        new = [a.unit for a in draft if a.unit not in known]
+        if new and given is None:
+            raise InvalidInput(
+                f"deadline is required for a unit new to the issue: {', '.join(new)}",
+                "deadline",
+                code="deadline_required_for_new_units",
+                params={"units": new},
+            )
+        assignments = [Assignment(a.unit, a.role, known.get(a.unit) or given or a.deadline) for a in draft]
         self._check(actor, Action.REASSIGN)
         self._reassigned(
             actor=actor.as_record(),
@@ -431,8 +499,12 @@ class Issue(Aggregate):
     @event(Reassigned)
     def _reassigned(self, actor: dict[str, str], assignments: list[dict[str, str]], reason: str) -> None:
         self.assignments = tuple(Assignment.from_record(a) for a in assignments)
+        # The command gave every known unit its own deadline: only units new
+        # to the issue add one here (older events are remembered as recorded).
+        self._remember(self.assignments)
         self.pending_dispute = None
-        if self.pending_extension and self.pending_extension["unit"] not in self.assigned_units:
+        pending = self.pending_extension
+        if pending and not set(_extension_units(pending)) | {pending["unit"]} <= set(self.assigned_units):
             self.pending_extension = None
 
     # -- rectification work -------------------------------------------------------
@@ -454,8 +526,19 @@ class Issue(Aggregate):
         files: list[dict[str, Any]]
         note: str
 
+    class DiscoveryEvidenceAttached(Event):
+        """Evidence of the problem as found (photos from the site), attached
+        by its reporter while the issue is ``reported``; apart from the
+        rectification evidence of the assigned units."""
+
+        unit: str
+        files: list[dict[str, Any]]
+        note: str
+
     def attach_evidence(self, actor: Actor, *, files: list[dict[str, Any]], note: str = "") -> None:
-        """``files``: ``{id, name, size, sha256, content_type, storage_key}`` each."""
+        """``files``: ``{id, name, size, sha256, content_type, storage_key}`` each.
+        While the issue is ``reported`` they are discovery evidence, which only
+        its reporter may attach; later, rectification evidence of an assigned unit."""
         if not files:
             raise InvalidInput("attach at least one file", "file", code="file_required")
         for f in files:
@@ -469,7 +552,12 @@ class Issue(Aggregate):
                 )
         note = _text(note, "note", required=False)
         self._check(actor, Action.ATTACH_EVIDENCE)
-        self._evidence_attached(actor=actor.as_record(), unit=actor.unit, files=list(files), note=note)
+        if self.action_for(Action.ATTACH_EVIDENCE) is Action.ATTACH_DISCOVERY_EVIDENCE:
+            self._discovery_evidence_attached(
+                actor=actor.as_record(), unit=actor.unit, files=list(files), note=note
+            )
+        else:
+            self._evidence_attached(actor=actor.as_record(), unit=actor.unit, files=list(files), note=note)
 
     @event(EvidenceAttached)
     def _evidence_attached(
@@ -477,24 +565,57 @@ class Issue(Aggregate):
     ) -> None:
         self.evidence.extend(files)
 
+    @event(DiscoveryEvidenceAttached)
+    def _discovery_evidence_attached(
+        self, actor: dict[str, str], unit: str, files: list[dict[str, Any]], note: str
+    ) -> None:
+        self.discovery_evidence.extend(files)
+
     # -- extensions (延期): the only way a deadline moves ---------------------------
     class ExtensionRequested(Event):
         unit: str
         deadline: str
         reason: str
+        #: The units whose deadlines the request is for; absent in events
+        #: recorded before units could be named: then the requesting ``unit``.
+        units: list[str] | None = None
 
-    def request_extension(self, actor: Actor, *, deadline: date | str, reason: str) -> None:
-        wanted = _date(deadline, "deadline")
+    def request_extension(
+        self,
+        actor: Actor,
+        *,
+        deadline: date | str,
+        reason: str,
+        today: date,
+        units: list[str] | tuple[str, ...] | None = None,
+    ) -> None:
+        """Asks to move the deadlines of ``units`` (default: the actor's own
+        unit) to ``deadline``, not before ``today`` and later than each one's
+        current deadline. A lead unit's handler may ask for any assigned
+        unit, a co unit's handler for its own only."""
+        wanted = _not_before(_date(deadline, "deadline"), today)
         reason = _text(reason, "reason")
-        current = self.assignment_of(actor.unit)  # None: _check refuses the actor
-        if current is not None and wanted <= current.deadline:
-            raise InvalidInput(
-                "an extension must move the deadline later",
-                "deadline",
-                code="extension_not_later",
-                params={"deadline": current.deadline.isoformat()},
+        for_units = list(dict.fromkeys(u for u in (units or [actor.unit]) if u)) or [actor.unit]
+        self.authorize(actor, Action.REQUEST_EXTENSION)
+        if any(u != actor.unit for u in for_units) and actor.unit != self.lead:
+            raise Forbidden(
+                "only the lead unit's handlers may ask for another unit's deadline",
+                code="extension_for_other_unit",
             )
-        status = self._check(actor, Action.REQUEST_EXTENSION)
+        for u in for_units:
+            current = self.assignment_of(u)
+            if current is None:
+                raise InvalidInput(
+                    f"{u} is not assigned to this issue", "units", code="not_assigned_to", params={"unit": u}
+                )
+            if wanted <= current.deadline:
+                raise InvalidInput(
+                    f"an extension must move the deadline later (the deadline of {u} is {current.deadline})",
+                    "deadline",
+                    code="extension_not_later",
+                    params={"deadline": current.deadline.isoformat()},
+                )
+        status = next_status(self.status, Action.REQUEST_EXTENSION)
         if self.pending_extension is not None:
             raise TransitionNotAllowed(
                 Action.REQUEST_EXTENSION,
@@ -503,23 +624,39 @@ class Issue(Aggregate):
                 code="extension_pending",
             )
         self._extension_requested(
-            actor=actor.as_record(), unit=actor.unit, deadline=wanted.isoformat(), reason=reason
+            actor=actor.as_record(),
+            unit=actor.unit,
+            deadline=wanted.isoformat(),
+            reason=reason,
+            units=for_units,
         )
 
     @event(ExtensionRequested)
-    def _extension_requested(self, actor: dict[str, str], unit: str, deadline: str, reason: str) -> None:
-        self.pending_extension = {"unit": unit, "deadline": deadline, "reason": reason}
+    def _extension_requested(
+        self, actor: dict[str, str], unit: str, deadline: str, reason: str, units: list[str] | None = None
+    ) -> None:
+        self.pending_extension = {
+            "unit": unit,
+            "deadline": deadline,
+            "reason": reason,
+            "units": list(units or [unit]),
+        }
 
     class ExtensionGranted(Event):
         unit: str
         previous_deadline: str
         deadline: str
         note: str
+        #: The units whose deadlines moved, and each one's previous deadline;
+        #: absent in older events: then only ``unit``, from ``previous_deadline``.
+        units: list[str] | None = None
+        previous_deadlines: dict[str, str] | None = None
 
     class ExtensionRefused(Event):
         unit: str
         deadline: str
         note: str
+        units: list[str] | None = None
 
     def decide_extension(self, actor: Actor, *, granted: bool, note: str = "") -> None:
         note = _text(note, "note", required=False)
@@ -532,33 +669,54 @@ class Issue(Aggregate):
                 "there is no extension request to decide",
                 code="no_extension_request",
             )
+        units = _extension_units(request)
         if granted:
-            current = self.assignment_of(request["unit"])
-            assert current is not None
+            previous = {}
+            for u in [request["unit"], *units]:
+                current = self.assignment_of(u)
+                assert current is not None  # a reassignment drops a request it no longer fits
+                previous[u] = current.deadline.isoformat()
             self._extension_granted(
                 actor=actor.as_record(),
                 unit=request["unit"],
-                previous_deadline=current.deadline.isoformat(),
+                previous_deadline=previous[request["unit"]],
                 deadline=request["deadline"],
                 note=note,
+                units=units,
+                previous_deadlines={u: previous[u] for u in units},
             )
         else:
             self._extension_refused(
-                actor=actor.as_record(), unit=request["unit"], deadline=request["deadline"], note=note
+                actor=actor.as_record(),
+                unit=request["unit"],
+                deadline=request["deadline"],
+                note=note,
+                units=units,
             )
 
     @event(ExtensionGranted)
     def _extension_granted(
-        self, actor: dict[str, str], unit: str, previous_deadline: str, deadline: str, note: str
+        self,
+        actor: dict[str, str],
+        unit: str,
+        previous_deadline: str,
+        deadline: str,
+        note: str,
+        units: list[str] | None = None,
+        previous_deadlines: dict[str, str] | None = None,
     ) -> None:
         new = date.fromisoformat(deadline)
+        moved = set(units or [unit])
         self.assignments = tuple(
-            Assignment(a.unit, a.role, new) if a.unit == unit else a for a in self.assignments
+            Assignment(a.unit, a.role, new) if a.unit in moved else a for a in self.assignments
         )
+        self._remember(self.assignments)
         self.pending_extension = None
 
     @event(ExtensionRefused)
-    def _extension_refused(self, actor: dict[str, str], unit: str, deadline: str, note: str) -> None:
+    def _extension_refused(
+        self, actor: dict[str, str], unit: str, deadline: str, note: str, units: list[str] | None = None
+    ) -> None:
         self.pending_extension = None
 
     # -- deadlines (临期预警, 逾期, 督办) --------------------------------------------
@@ -673,10 +831,11 @@ class Issue(Aggregate):
         reason: str
         deadline: str | None
 
-    def reopen(self, actor: Actor, *, reason: str, deadline: date | str | None = None) -> None:
-        """Reopens a closed problem; an optional new deadline for every assigned unit."""
+    def reopen(self, actor: Actor, *, reason: str, today: date, deadline: date | str | None = None) -> None:
+        """Reopens a closed problem; an optional new deadline (not before
+        ``today``) for every assigned unit."""
         reason = _text(reason, "reason")
-        new = _date(deadline, "deadline").isoformat() if deadline else None
+        new = _not_before(_date(deadline, "deadline"), today).isoformat() if deadline else None
         self._check(actor, Action.REOPEN)
         self._reopened(actor=actor.as_record(), reason=reason, deadline=new)
 
@@ -688,6 +847,7 @@ class Issue(Aggregate):
         if deadline:
             new = date.fromisoformat(deadline)
             self.assignments = tuple(Assignment(a.unit, a.role, new) for a in self.assignments)
+            self._remember(self.assignments)
 
     # -- not a problem (不予立项) ------------------------------------------------------
     class Rejected(Event):

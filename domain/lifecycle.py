@@ -36,6 +36,7 @@ class Action(StrEnum):
     REASSIGN = "reassign"
     REPORT_PROGRESS = "report_progress"
     ATTACH_EVIDENCE = "attach_evidence"
+    ATTACH_DISCOVERY_EVIDENCE = "attach_discovery_evidence"
     REQUEST_EXTENSION = "request_extension"
     DECIDE_EXTENSION = "decide_extension"
     WARN_DEADLINE = "warn_deadline"
@@ -67,6 +68,7 @@ TRANSITIONS: dict[Action, dict[Status, Status]] = {
     Action.REASSIGN: {A: A},
     Action.REPORT_PROGRESS: {A: A},
     Action.ATTACH_EVIDENCE: {A: A},
+    Action.ATTACH_DISCOVERY_EVIDENCE: {R: R},
     Action.REQUEST_EXTENSION: {A: A},
     Action.DECIDE_EXTENSION: {A: A, S: S},
     Action.WARN_DEADLINE: {A: A},

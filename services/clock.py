@@ -16,16 +16,23 @@ __all__ = ["Clock", "ManualClock", "SystemClock"]
 
 
 class ManualClock:
-    """A clock that stands still until it is moved; it never moves back."""
+    """A clock that is moved by hand and never moves back. With ``tick`` each
+    reading moves it on by that much, so every event gets its own instant
+    (tests); without, it stands still until moved (the demo)."""
 
-    def __init__(self, start: datetime) -> None:
+    def __init__(self, start: datetime, *, tick: timedelta | None = None) -> None:
         if start.tzinfo is None:
             raise ValueError("a clock's time must be timezone-aware")
         self._now = start
+        self._tick = tick
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
-        return self._now
+        if self._tick is None:
+            return self._now
+        with self._lock:
+            self._now += self._tick
+            return self._now
 
     def set(self, instant: datetime) -> None:
         with self._lock:

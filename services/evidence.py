@@ -89,7 +89,8 @@ class EvidenceCommands(IssueCommands):
         note: str = "",
         expected_version: int | None = None,
     ) -> tuple[IssueView, list[dict[str, Any]]]:
-        """A handler of the lead or a co unit. Files are checked (size, real
+        """A handler of the lead or a co unit; while the issue is ``reported``,
+        its reporter (discovery evidence). Files are checked (size, real
         type), stored, then the event is saved; if saving fails, files this
         call stored are removed again."""
         with self.checked_command(actor, ref, Action.ATTACH_EVIDENCE, expected_version):
@@ -135,7 +136,7 @@ class EvidenceCommands(IssueCommands):
     def open_evidence(self, actor: Actor, ref: str | UUID, evidence_id: str) -> EvidenceFile:
         """Anyone who may see the issue."""
         issue = self._visible_issue(actor, ref)
-        for meta in issue.evidence:
+        for meta in [*issue.discovery_evidence, *issue.evidence]:
             if meta["id"] == evidence_id:
                 try:
                     path = self.files.open(meta["storage_key"])

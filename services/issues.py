@@ -210,13 +210,16 @@ class IssueCommands(OrgCommands):
         measures: str = "",
         expected_version: int | None = None,
     ) -> IssueView:
-        """Admin; only a ``reported`` issue. Lead and co units must exist."""
+        """Admin; only a ``reported`` issue. Lead and co units must exist; the
+        deadline is not before today."""
 
         def decide(issue: Issue) -> None:
             self._unit(lead, "lead")
             for c in co:
                 self._unit(c, "co")
-            issue.assign(actor, lead=lead, co=list(co), deadline=deadline, measures=measures)
+            issue.assign(
+                actor, lead=lead, co=list(co), deadline=deadline, measures=measures, today=self.today()
+            )
 
         return self._command(actor, ref, Action.ASSIGN, decide, expected_version)
 
@@ -242,15 +245,19 @@ class IssueCommands(OrgCommands):
         lead: str,
         co: list[str] | tuple[str, ...] = (),
         reason: str,
+        deadline: date | str | None = None,
         expected_version: int | None = None,
     ) -> IssueView:
-        """Admin; on an ``assigned`` issue; deadlines stay."""
+        """Admin; on an ``assigned`` issue. Units keep (or get back) their own
+        deadlines; ``deadline`` is for units new to the issue, and required then."""
 
         def decide(issue: Issue) -> None:
             self._unit(lead, "lead")
             for c in co:
                 self._unit(c, "co")
-            issue.reassign(actor, lead=lead, co=list(co), reason=reason)
+            issue.reassign(
+                actor, lead=lead, co=list(co), reason=reason, deadline=deadline, today=self.today()
+            )
 
         return self._command(actor, ref, Action.REASSIGN, decide, expected_version)
 
@@ -294,14 +301,18 @@ class IssueCommands(OrgCommands):
         *,
         deadline: date | str,
         reason: str,
+        units: list[str] | tuple[str, ...] | None = None,
         expected_version: int | None = None,
     ) -> IssueView:
-        """A handler of the lead or a co unit, for its own deadline."""
+        """A handler of the lead or a co unit, for the deadlines of ``units``
+        (default its own unit; a co unit's handler asks only for its own)."""
         return self._command(
             actor,
             ref,
             Action.REQUEST_EXTENSION,
-            lambda issue: issue.request_extension(actor, deadline=deadline, reason=reason),
+            lambda issue: issue.request_extension(
+                actor, deadline=deadline, reason=reason, units=units, today=self.today()
+            ),
             expected_version,
         )
 
@@ -368,7 +379,7 @@ class IssueCommands(OrgCommands):
             actor,
             ref,
             Action.REOPEN,
-            lambda issue: issue.reopen(actor, reason=reason, deadline=deadline),
+            lambda issue: issue.reopen(actor, reason=reason, deadline=deadline, today=self.today()),
             expected_version,
         )
 

@@ -17,6 +17,8 @@ class AssignmentView:
     unit: str
     role: str
     deadline: date
+    overdue: bool = False  # open, and this deadline has been recorded missed
+    warned: bool = False  # open, and this deadline's warning has been recorded
 
 
 @dataclass(frozen=True)
@@ -45,9 +47,10 @@ class IssueView:
     updated_at: datetime
     version: int
     reported_by: dict[str, str]
-    pending_extension: dict[str, str] | None
+    pending_extension: dict[str, Any] | None
     pending_dispute: dict[str, str] | None
     evidence: tuple[dict[str, Any], ...]
+    discovery_evidence: tuple[dict[str, Any], ...]
     letters: tuple[dict[str, Any], ...]
     duplicate_of: str | None
     rejection_reason: str | None
@@ -68,7 +71,10 @@ class IssueView:
             key=issue.key,
             unit=issue.unit,
             status=str(issue.status),
-            assignments=tuple(AssignmentView(a.unit, a.role, a.deadline) for a in issue.assignments),
+            assignments=tuple(
+                AssignmentView(a.unit, a.role, a.deadline, issue.is_overdue(a), issue.is_warned(a))
+                for a in issue.assignments
+            ),
             lead=issue.lead,
             deadline=issue.deadline,
             overdue=issue.overdue,
@@ -82,6 +88,7 @@ class IssueView:
             pending_extension=dict(issue.pending_extension) if issue.pending_extension else None,
             pending_dispute=dict(issue.pending_dispute) if issue.pending_dispute else None,
             evidence=tuple(dict(e) for e in issue.evidence),
+            discovery_evidence=tuple(dict(e) for e in issue.discovery_evidence),
             letters=tuple(dict(x) for x in issue.letters),
             duplicate_of=issue.duplicate_of,
             rejection_reason=issue.rejection_reason,

@@ -14,7 +14,7 @@ import pytest
 
 from services.bootstrap import Services, build
 from services.settings import Settings
-from tests.support import drop_postgres, pg_url, require_postgres, reset_postgres
+from tests.support import city_clock, drop_postgres, pg_url, require_postgres, reset_postgres
 
 
 @pytest.fixture
@@ -40,7 +40,8 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def services(settings: Settings) -> Iterator[Services]:
-    s = build(settings)
+    """The services on a test clock (``tests.support.city_clock``)."""
+    s = build(settings, clock=city_clock())
     s.init()
     yield s
     s.close()
@@ -59,7 +60,7 @@ def demo_services(settings: Settings) -> Iterator[Services]:
 
 @pytest.fixture
 def sqlite_services(sqlite_settings: Settings) -> Iterator[Services]:
-    s = build(sqlite_settings)
+    s = build(sqlite_settings, clock=city_clock())
     s.init()
     yield s
     s.close()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -12,6 +13,7 @@ from psycopg import sql
 
 from domain.actor import Actor, system_actor
 from services.bootstrap import Services
+from services.clock import ManualClock
 
 PG_SERVER = os.environ.get("RECTIFY_TEST_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("RECTIFY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -115,7 +117,33 @@ class City:
     campaign: str = "YC2023"
 
 
+#: The day the small city's commands are given: its campaign runs in 2023.
+CITY_TODAY = date(2023, 6, 15)
+
+
+#: Where the clock of the ``services`` fixture starts (the morning of CITY_TODAY).
+CLOCK_START = datetime.combine(CITY_TODAY, time(9, 0), tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def city_clock() -> ManualClock:
+    """The clock the ``services`` fixtures are built with: it starts at
+    :data:`CLOCK_START` and moves on a millisecond at each reading."""
+    return ManualClock(CLOCK_START, tick=timedelta(milliseconds=1))
+
+
+def given_on(s: Services, day: date) -> None:
+    """The application's commands are given on ``day`` from now on: its clock
+    moves forward to that morning (it never moves back)."""
+    clock = s.app.clock
+    assert isinstance(clock, ManualClock), "build the services with tests.support.city_clock()"
+    if s.app.today() < day:
+        clock.set(datetime.combine(day, time(9, 0), tzinfo=s.app.tz))
+    assert s.app.today() == day, f"the clock is past {day} already"
+
+
 def small_city(s: Services) -> City:
+    """The city. On the ``services`` fixture (:func:`city_clock`) its commands
+    are given on :data:`CITY_TODAY`."""
     app = s.app
     sys = system_actor()
     app.add_unit(sys, code="C", name="运城市", kind="city")

@@ -414,7 +414,15 @@ class DemoCity:
             app.dispute_assignment(lead_handler, issue, reason="该问题不属于本单位职责范围，申请改派。")
             yield days(1, 4, rng)
             other = county if lead != county else dept
-            app.reassign(admin, issue, lead=other, co=[], reason="经研究改派至主责单位。")
+            # A unit new to the issue needs a deadline (one that stays keeps its own).
+            app.reassign(
+                admin,
+                issue,
+                lead=other,
+                co=[],
+                reason="经研究改派至主责单位。",
+                deadline=max(deadline, self.today),
+            )
             lead = other
             lead_handler = self.handlers[lead]
             yield days(0.5, 3, rng)

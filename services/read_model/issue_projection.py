@@ -30,7 +30,7 @@ from services.read_model.rows import RowWriter
 class IssueProjection(Projection):
     name = "issues"
     #: Bump when one of ``tables`` changes: this projection alone is then rebuilt.
-    version = 1
+    version = 2  # 2: per-assignment overdue and warned in rm_issues.assignments
     tables = (t.issues, t.issue_scope, t.issue_states, t.letters, t.issue_units)
 
     def __init__(self, app: Application[UUID], *, tz: tzinfo, cache_size: int = 20_000) -> None:

@@ -509,7 +509,8 @@ def _summary(r: Any) -> IssueSummary:
         status=r["status"],
         lead=r["lead"],
         assignments=tuple(
-            AssignmentView(a["unit"], a["role"], date.fromisoformat(a["deadline"])) for a in r["assignments"]
+            AssignmentView(a["unit"], a["role"], date.fromisoformat(a["deadline"]), a["overdue"], a["warned"])
+            for a in r["assignments"]
         ),
         deadline=r["deadline"],
         overdue=r["overdue"],

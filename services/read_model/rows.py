@@ -41,7 +41,10 @@ def issue_row(issue: Issue, tz: tzinfo) -> dict[str, Any]:
         "unit": issue.unit,
         "status": str(issue.status),
         "lead": issue.lead,
-        "assignments": [a.as_record() for a in issue.assignments],
+        "assignments": [
+            {**a.as_record(), "overdue": issue.is_overdue(a), "warned": issue.is_warned(a)}
+            for a in issue.assignments
+        ],
         "deadline": issue.deadline,
         "overdue": issue.overdue,
         "closed_on_time": closed_on_time(issue, tz),

@@ -233,7 +233,7 @@ class Matrix:
                 "reassign",
                 {"lead": "C01", "co": ["D01"], "reason": "属地管理"}
                 if inside
-                else {"lead": "C02T1", "reason": "属地管理"},
+                else {"lead": "C02T1", "reason": "属地管理", "deadline": in_days(30).isoformat()},
             ),
             "progress": ("progress", {"note": "已入户核查"}),
             "extension": ("extension", {"deadline": in_days(60).isoformat(), "reason": "雨季施工"}),

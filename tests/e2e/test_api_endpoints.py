@@ -267,8 +267,14 @@ def test_get_issue_by_id_or_code_with_etag(
     assert set(body) >= ISSUE_FIELDS
     assert r.headers["ETag"] == f'"{body["version"]}"' == '"2"'
     assert body["assignments"] == [
-        {"unit": "D01", "role": "lead", "deadline": in_days(10).isoformat()},
-        {"unit": "C01", "role": "co", "deadline": in_days(10).isoformat()},
+        {
+            "unit": "D01",
+            "role": "lead",
+            "deadline": in_days(10).isoformat(),
+            "overdue": False,
+            "warned": False,
+        },
+        {"unit": "C01", "role": "co", "deadline": in_days(10).isoformat(), "overdue": False, "warned": False},
     ]
     assert body["deadline"] == in_days(10).isoformat()
     by_code = ok(client.get("/api/v1/issues/YC2023-0001", headers=token_for("leader")))
@@ -471,11 +477,17 @@ def test_reassign_keeps_deadlines(
     error(client.post(url, headers=admin, json={"lead": "C01"}), 422, "reason")
     error(client.post(url, headers=admin, json={"lead": "NOPE", "reason": "改派"}), 422, "lead")
     error(client.post(url, headers=token_for("handler"), json={"lead": "C01", "reason": "改派"}), 403)
+    new_deadline = in_days(20).isoformat()
     body = ok(
-        client.post(url, headers=if_match(admin, 2), json={"lead": "C02", "co": ["D01"], "reason": "属地"})
+        client.post(
+            url,
+            headers=if_match(admin, 2),
+            json={"lead": "C02", "co": ["D01"], "reason": "属地", "deadline": new_deadline},
+        )
     )
+    # D01 stays and keeps its deadline; C02 is new and gets the one given for it.
     assert [(a["unit"], a["role"], a["deadline"]) for a in body["assignments"]] == [
-        ("C02", "lead", in_days(10).isoformat()),
+        ("C02", "lead", new_deadline),
         ("D01", "co", in_days(10).isoformat()),
     ]
     # The county that lost the problem no longer sees it; the new one does.
@@ -483,7 +495,11 @@ def test_reassign_keeps_deadlines(
     ok(client.get(f"/api/v1/issues/{issue}", headers=token_for("other-handler")))
     fresh = report(services, city)
     conflict = error(
-        client.post(f"/api/v1/issues/{fresh}/reassign", headers=admin, json={"lead": "C01", "reason": "x"}),
+        client.post(
+            f"/api/v1/issues/{fresh}/reassign",
+            headers=admin,
+            json={"lead": "C01", "reason": "x", "deadline": new_deadline},
+        ),
         409,
     )
     assert conflict["status"] == "reported"

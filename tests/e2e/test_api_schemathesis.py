@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from domain.actor import system_actor
 from services.bootstrap import build
 from services.settings import Settings
-from tests.support import in_days, report, small_city
+from tests.support import city_clock, in_days, report, small_city
 from web.app import create_app
 
 STATE: dict[str, Any] = {}
@@ -23,7 +23,7 @@ STATE: dict[str, Any] = {}
 
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    services = build(Settings(data_dir=Path(tmp_path_factory.mktemp("schemathesis"))))
+    services = build(Settings(data_dir=Path(tmp_path_factory.mktemp("schemathesis"))), clock=city_clock())
     services.init()
     city = small_city(services)
     issue = report(services, city)

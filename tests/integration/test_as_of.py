@@ -17,7 +17,7 @@ def test_the_list_and_the_counts_as_they_stood_then(services: Services) -> None:
     second = report(services, city, title="第二个问题", unit="C02T1V1")
     app.assign(city.admin, first, lead="D01", co=["C01"], deadline=in_days(10))
     services.projector.catch_up()
-    then = datetime.now(UTC)
+    then = services.app.now()
     # After "then": the first is submitted and closed, the second rejected.
     app.submit(city.handler, first, summary="完成")
     app.verify(city.reviewer, first, passed=True)

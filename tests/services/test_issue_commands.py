@@ -415,7 +415,7 @@ def test_the_lifecycle_refusal_names_the_current_status(services: Services, city
     app.verify(city.reviewer, issue, passed=True)
     commands: list[Callable[[], object]] = [
         lambda: app.submit(city.handler, issue, summary="再交一次"),
-        lambda: app.reassign(city.admin, issue, lead="C02", reason="x"),
+        lambda: app.reassign(city.admin, issue, lead="C02", reason="x", deadline="2023-12-31"),
         lambda: app.verify(city.reviewer, issue, passed=False, note="x"),
         lambda: app.reject(city.admin, issue, reason="x"),
     ]
@@ -433,7 +433,12 @@ def test_return_reopen_and_extension_through_the_services(services: Services, ci
     issue = assigned(services, city)
     view = app.request_extension(city.handler, issue, deadline="2023-10-31", reason="雨季")
     assert view.deadline == DEADLINE
-    assert view.pending_extension == {"unit": "D01", "deadline": "2023-10-31", "reason": "雨季"}
+    assert view.pending_extension == {
+        "unit": "D01",
+        "deadline": "2023-10-31",
+        "reason": "雨季",
+        "units": ["D01"],
+    }
     with pytest.raises(TransitionNotAllowed):
         app.request_extension(city.county_handler, issue, deadline="2023-11-30", reason="也要延期")
     view = app.decide_extension(city.admin, issue, granted=True, note="同意")
@@ -465,7 +470,12 @@ def test_an_undecided_extension_request_ends_with_the_closure(services: Services
     assert (view.status, view.pending_extension) == ("closed", None)
     app.reopen(city.admin, issue, reason="回头看反弹", deadline="2024-03-31")
     view = app.request_extension(city.handler, issue, deadline="2024-04-30", reason="冬季停工")
-    assert view.pending_extension == {"unit": "D01", "deadline": "2024-04-30", "reason": "冬季停工"}
+    assert view.pending_extension == {
+        "unit": "D01",
+        "deadline": "2024-04-30",
+        "reason": "冬季停工",
+        "units": ["D01"],
+    }
     assert app.get_issue(city.admin, issue).deadline == date(2024, 3, 31)
 
 
@@ -474,10 +484,13 @@ def test_dispute_and_reassign_keep_deadlines(services: Services, city: City) -> 
     issue = assigned(services, city)
     view = app.dispute_assignment(city.handler, issue, reason="不属于教育局")
     assert view.pending_dispute == {"unit": "D01", "reason": "不属于教育局"}
-    view = app.reassign(city.admin, issue, lead="C01", co=["C02"], reason="改由属地牵头")
+    view = app.reassign(
+        city.admin, issue, lead="C01", co=["C02"], reason="改由属地牵头", deadline="2023-11-15"
+    )
+    # C01 stays and keeps its deadline; C02 is new and gets the one given for it.
     assert [(a.unit, a.role, a.deadline) for a in view.assignments] == [
         ("C01", "lead", DEADLINE),
-        ("C02", "co", DEADLINE),
+        ("C02", "co", date(2023, 11, 15)),
     ]
     assert view.pending_dispute is None
     # The old lead loses sight of it; the new co unit sees it.

@@ -37,6 +37,8 @@ OTHER_UNIT = "C02"
 DEADLINE = date(2023, 9, 30)
 CO_DEADLINE = date(2023, 10, 31)
 REOPEN_DEADLINE = date(2024, 3, 31)
+#: The day the commands of these tests are given (before every deadline above).
+TODAY = date(2023, 6, 15)
 
 TAXONOMY: list[dict[str, Any]] = [
     {
@@ -84,6 +86,7 @@ def reported(campaign: Campaign | None = None, *, actor: Actor = INSPECTOR, **ov
 def assign(issue: Issue) -> None:
     issue.assign(
         ADMIN,
+        today=TODAY,
         lead=LEAD_UNIT,
         co=[CO_UNIT],
         deadline=DEADLINE,
@@ -105,7 +108,7 @@ def return_(issue: Issue) -> None:
 
 
 def reopen(issue: Issue) -> None:
-    issue.reopen(ADMIN, reason="回头看发现问题反弹")
+    issue.reopen(ADMIN, today=TODAY, reason="回头看发现问题反弹")
 
 
 def reject(issue: Issue) -> None:
@@ -117,7 +120,7 @@ def merge(issue: Issue) -> None:
 
 
 def request_extension(issue: Issue) -> None:
-    issue.request_extension(HANDLER, deadline=date(2023, 11, 30), reason="雨季无法施工")
+    issue.request_extension(HANDLER, today=TODAY, deadline=date(2023, 11, 30), reason="雨季无法施工")
 
 
 Step = Callable[[Issue], None]

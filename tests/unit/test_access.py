@@ -61,6 +61,7 @@ def test_the_in_memory_tree_answers_subtree_questions() -> None:
 EXPECTED_ROLE_ACTIONS: dict[Role, set[str]] = {
     Role.ADMIN: {
         REPORT,
+        "attach_discovery_evidence",
         "reclassify",
         "assign",
         "reassign",
@@ -71,8 +72,8 @@ EXPECTED_ROLE_ACTIONS: dict[Role, set[str]] = {
         "issue_supervision_letter",
         "comment",
     },
-    Role.INSPECTOR: {REPORT, "comment"},
-    Role.CLERK: {REPORT, "comment"},
+    Role.INSPECTOR: {REPORT, "attach_discovery_evidence", "comment"},
+    Role.CLERK: {REPORT, "attach_discovery_evidence", "comment"},
     Role.HANDLER: {
         "dispute_assignment",
         "report_progress",

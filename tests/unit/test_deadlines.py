@@ -17,6 +17,7 @@ from tests.unit.builders import (
     LEAD_UNIT,
     REVIEWER,
     SYSTEM,
+    TODAY,
     collected,
     issue_in,
     reported,
@@ -33,7 +34,7 @@ def day(offset: int, deadline: date = DEADLINE) -> date:
 def lead_only(*, key: bool = False) -> Issue:
     """Assigned to D01 alone, deadline 2023-09-30."""
     issue = reported(key=key)
-    issue.assign(ADMIN, lead=LEAD_UNIT, deadline=DEADLINE)
+    issue.assign(ADMIN, today=TODAY, lead=LEAD_UNIT, deadline=DEADLINE)
     collected(issue)
     return issue
 
@@ -145,7 +146,7 @@ def test_each_unit_has_its_own_deadline() -> None:
 
 def test_the_order_is_per_unit_warn_miss_supervise() -> None:
     issue = reported()
-    issue.assign(ADMIN, lead=LEAD_UNIT, co=[CO_UNIT], deadline=DEADLINE)
+    issue.assign(ADMIN, today=TODAY, lead=LEAD_UNIT, co=[CO_UNIT], deadline=DEADLINE)
     assert due_actions(issue, day(0), POLICY) == [(WARN, LEAD_UNIT), (WARN, CO_UNIT)]
     assert due_actions(issue, day(15), POLICY) == [
         (MISS, LEAD_UNIT),
@@ -172,7 +173,7 @@ def test_a_granted_extension_starts_the_clock_again() -> None:
     run_daily(issue, day(-5), day(20))  # warned, missed and supervised for 2023-09-30
     assert due_actions(issue, day(21), POLICY) == []
     new_deadline = date(2023, 11, 30)
-    issue.request_extension(HANDLER, deadline=new_deadline, reason="雨季")
+    issue.request_extension(HANDLER, today=TODAY, deadline=new_deadline, reason="雨季")
     # A request alone changes nothing.
     assert due_actions(issue, day(21), POLICY) == []
     issue.decide_extension(ADMIN, granted=True)
@@ -188,7 +189,7 @@ def test_a_granted_extension_starts_the_clock_again() -> None:
 def test_a_refused_extension_changes_nothing() -> None:
     issue = lead_only()
     apply(issue, day(-3), due_actions(issue, day(-3), POLICY))
-    issue.request_extension(HANDLER, deadline=date(2023, 11, 30), reason="雨季")
+    issue.request_extension(HANDLER, today=TODAY, deadline=date(2023, 11, 30), reason="雨季")
     issue.decide_extension(ADMIN, granted=False, note="不同意")
     assert due_actions(issue, day(-1), POLICY) == []
     assert due_actions(issue, day(1), POLICY) == [(MISS, LEAD_UNIT)]

@@ -129,7 +129,7 @@ def test_domain_raise_sites_name_their_codes() -> None:
     assert refused.value.params["field"] == "source" and "flying" in refused.value.params["allowed"]
     issue = reported()
     with pytest.raises(Forbidden) as forbidden:
-        issue.assign(HANDLER, lead="D01", co=[], deadline=DEADLINE, measures="整改")
+        issue.assign(HANDLER, lead="D01", co=[], deadline=DEADLINE, measures="整改", today=DEADLINE)
     assert (forbidden.value.code, forbidden.value.params) == (
         "role_forbidden",
         {"role": "handler", "action": "assign"},

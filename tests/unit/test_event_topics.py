@@ -26,6 +26,7 @@ PINNED = {
     "domain.issue:Issue.CommentAdded",
     "domain.issue:Issue.DeadlineMissed",
     "domain.issue:Issue.DeadlineWarned",
+    "domain.issue:Issue.DiscoveryEvidenceAttached",
     "domain.issue:Issue.EvidenceAttached",
     "domain.issue:Issue.ExtensionGranted",
     "domain.issue:Issue.ExtensionRefused",

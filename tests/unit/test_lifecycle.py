@@ -40,6 +40,7 @@ from tests.unit.builders import (
     REVIEWER,
     SUBMITTER_AS_REVIEWER,
     SYSTEM,
+    TODAY,
     collected,
     event_names,
     issue_in,
@@ -87,7 +88,9 @@ COMMANDS: dict[Action, Command] = {
         ADMIN,
     ),
     Action.ASSIGN: Command(
-        lambda i, a: i.assign(a, lead=LEAD_UNIT, co=[CO_UNIT], deadline=DEADLINE, measures="限期整改"),
+        lambda i, a: i.assign(
+            a, today=TODAY, lead=LEAD_UNIT, co=[CO_UNIT], deadline=DEADLINE, measures="限期整改"
+        ),
         "Assigned",
         ADMIN,
     ),
@@ -95,7 +98,16 @@ COMMANDS: dict[Action, Command] = {
         lambda i, a: i.dispute_assignment(a, reason="不属于本单位职责"), "AssignmentDisputed", HANDLER
     ),
     Action.REASSIGN: Command(
-        lambda i, a: i.reassign(a, lead=CO_UNIT, co=[LEAD_UNIT], reason="改由属地牵头"), "Reassigned", ADMIN
+        lambda i, a: i.reassign(
+            a,
+            today=TODAY,
+            lead=CO_UNIT,
+            co=[LEAD_UNIT, OTHER_UNIT],
+            deadline=CO_DEADLINE,
+            reason="改由属地牵头",
+        ),
+        "Reassigned",
+        ADMIN,
     ),
     Action.REPORT_PROGRESS: Command(
         lambda i, a: i.report_progress(a, note="已开工"), "ProgressReported", HANDLER
@@ -105,8 +117,13 @@ COMMANDS: dict[Action, Command] = {
         "EvidenceAttached",
         HANDLER,
     ),
+    Action.ATTACH_DISCOVERY_EVIDENCE: Command(
+        lambda i, a: i.attach_evidence(a, files=[dict(EVIDENCE)], note="现场照片"),
+        "DiscoveryEvidenceAttached",
+        INSPECTOR,
+    ),
     Action.REQUEST_EXTENSION: Command(
-        lambda i, a: i.request_extension(a, deadline=date(2023, 12, 15), reason="雨季无法施工"),
+        lambda i, a: i.request_extension(a, today=TODAY, deadline=date(2023, 12, 15), reason="雨季无法施工"),
         "ExtensionRequested",
         HANDLER,
         not_paths=frozenset({"assigned_pending_extension"}),
@@ -139,7 +156,7 @@ COMMANDS: dict[Action, Command] = {
     Action.FAIL_VERIFICATION: Command(
         lambda i, a: i.verify(a, passed=False, note="不通过"), "VerificationFailed", REVIEWER
     ),
-    Action.REOPEN: Command(lambda i, a: i.reopen(a, reason="回头看反弹"), "Reopened", ADMIN),
+    Action.REOPEN: Command(lambda i, a: i.reopen(a, today=TODAY, reason="回头看反弹"), "Reopened", ADMIN),
     Action.REJECT: Command(lambda i, a: i.reject(a, reason="不是问题"), "Rejected", ADMIN),
     Action.MERGE_AS_DUPLICATE: Command(
         lambda i, a: i.merge_into(a, reported(new_campaign("ORIG")), reason="重复"),
@@ -181,20 +198,21 @@ def test_every_action_has_a_command_and_every_status_a_path() -> None:
 #: The state each action may change (beside the version and modification time).
 MAY_CHANGE: dict[Action, set[str]] = {
     Action.RECLASSIFY: {"aspect", "category", "severity", "key"},
-    Action.ASSIGN: {"status", "assignments", "measures"},
+    Action.ASSIGN: {"status", "assignments", "unit_deadlines", "measures"},
     Action.DISPUTE_ASSIGNMENT: {"pending_dispute"},
-    Action.REASSIGN: {"assignments", "pending_dispute", "pending_extension"},
+    Action.REASSIGN: {"assignments", "unit_deadlines", "pending_dispute", "pending_extension"},
     Action.REPORT_PROGRESS: set(),
     Action.ATTACH_EVIDENCE: {"evidence"},
+    Action.ATTACH_DISCOVERY_EVIDENCE: {"discovery_evidence"},
     Action.REQUEST_EXTENSION: {"pending_extension"},
-    Action.DECIDE_EXTENSION: {"assignments", "pending_extension"},
+    Action.DECIDE_EXTENSION: {"assignments", "unit_deadlines", "pending_extension"},
     Action.WARN_DEADLINE: {"warned"},
     Action.MISS_DEADLINE: {"missed"},
     Action.ISSUE_SUPERVISION_LETTER: {"letters"},
     Action.SUBMIT: {"status", "submitted_by"},
     Action.PASS_VERIFICATION: {"status", "closed_at", "pending_extension"},
     Action.FAIL_VERIFICATION: {"status"},
-    Action.REOPEN: {"status", "closed_at", "submitted_by", "assignments"},
+    Action.REOPEN: {"status", "closed_at", "submitted_by", "assignments", "unit_deadlines"},
     Action.REJECT: {"status", "rejection_reason"},
     Action.MERGE_AS_DUPLICATE: {"status", "duplicate_of", "rejection_reason"},
     Action.COMMENT: set(),
@@ -236,6 +254,11 @@ def test_an_action_outside_its_row_is_refused(action: Action, path: str) -> None
     if action in ASSIGNEE_ACTIONS and not issue.assignments:
         # Nobody is an assignee of a never-assigned issue: the actor check (403)
         # comes before the lifecycle (409), as the contract orders them.
+        with pytest.raises(Forbidden):
+            cmd.run(issue, cmd.actor)
+    elif action is Action.ATTACH_DISCOVERY_EVIDENCE:
+        # After the report, evidence is rectification evidence, which the
+        # reporter's role may not attach (403 before the lifecycle).
         with pytest.raises(Forbidden):
             cmd.run(issue, cmd.actor)
     else:
@@ -312,7 +335,7 @@ def test_assignee_actions_only_by_handlers_of_an_assigned_unit(action: Action) -
 
 def test_a_handler_of_a_parent_unit_is_not_an_assignee() -> None:
     issue = reported()
-    issue.assign(ADMIN, lead="C01T1", deadline=DEADLINE)
+    issue.assign(ADMIN, today=TODAY, lead="C01T1", deadline=DEADLINE)
     county = Actor("u-county", "county", Role.HANDLER, "C01")
     with pytest.raises(Forbidden):
         issue.report_progress(county, note="代为报告")
@@ -478,6 +501,7 @@ def test_assign_hands_the_problem_to_a_lead_and_co_units() -> None:
     issue = issue_in("reported")
     issue.assign(
         ADMIN,
+        today=TODAY,
         lead=LEAD_UNIT,
         co=[CO_UNIT, OTHER_UNIT, CO_UNIT, ""],
         deadline="2023-09-30",
@@ -515,7 +539,7 @@ def test_assign_refuses_invalid_input(kw: dict[str, Any], field_name: str) -> No
     args: dict[str, Any] = {"lead": LEAD_UNIT, "co": [CO_UNIT], "deadline": DEADLINE}
     args.update(kw)
     with pytest.raises(InvalidInput) as refused:
-        issue.assign(ADMIN, **args)
+        issue.assign(ADMIN, today=TODAY, **args)
     assert refused.value.field == field_name
     assert issue.status is Status.REPORTED
     assert collected(issue) == []
@@ -524,9 +548,9 @@ def test_assign_refuses_invalid_input(kw: dict[str, Any], field_name: str) -> No
 def test_invalid_input_is_reported_before_the_lifecycle_refuses() -> None:
     issue = issue_in("assigned")
     with pytest.raises(InvalidInput):
-        issue.assign(ADMIN, lead=LEAD_UNIT, deadline="not a date")
+        issue.assign(ADMIN, today=TODAY, lead=LEAD_UNIT, deadline="not a date")
     with pytest.raises(TransitionNotAllowed):
-        issue.assign(ADMIN, lead=LEAD_UNIT, deadline=DEADLINE)
+        issue.assign(ADMIN, today=TODAY, lead=LEAD_UNIT, deadline=DEADLINE)
 
 
 # -- submitted, closed, returned ---------------------------------------------------------------
@@ -633,7 +657,7 @@ def test_a_closed_issue_changes_only_by_reopening_or_comment() -> None:
 
 def test_reopen_sends_a_closed_issue_back_to_work_keeping_the_deadlines() -> None:
     issue = issue_in("closed")
-    issue.reopen(REVIEWER, reason="回头看发现反弹")
+    issue.reopen(REVIEWER, today=TODAY, reason="回头看发现反弹")
     (event,) = collected(issue)
     assert type(event).__name__ == "Reopened"
     assert (event.reason, event.deadline) == ("回头看发现反弹", None)
@@ -645,7 +669,7 @@ def test_reopen_sends_a_closed_issue_back_to_work_keeping_the_deadlines() -> Non
 
 def test_reopen_with_a_deadline_gives_every_unit_the_new_deadline() -> None:
     issue = issue_in("closed")
-    issue.reopen(ADMIN, reason="回头看发现反弹", deadline="2024-03-31")
+    issue.reopen(ADMIN, today=TODAY, reason="回头看发现反弹", deadline="2024-03-31")
     (event,) = collected(issue)
     assert event.deadline == "2024-03-31"
     assert [a.deadline for a in issue.assignments] == [REOPEN_DEADLINE, REOPEN_DEADLINE]
@@ -660,7 +684,7 @@ def test_reopen_refuses_invalid_input(kw: dict[str, Any], field_name: str) -> No
     args: dict[str, Any] = {"reason": "反弹"}
     args.update(kw)
     with pytest.raises(InvalidInput) as refused:
-        issue.reopen(ADMIN, **args)
+        issue.reopen(ADMIN, today=TODAY, **args)
     assert refused.value.field == field_name
     assert issue.status is Status.CLOSED
 
@@ -743,14 +767,16 @@ def test_a_dispute_is_recorded_and_cleared_by_reassignment_while_deadlines_stay(
     assert (disputed.unit, disputed.reason) == (LEAD_UNIT, "不属于教育局职责")
     assert issue.pending_dispute == {"unit": LEAD_UNIT, "reason": "不属于教育局职责"}
 
-    issue.reassign(ADMIN, lead=CO_UNIT, co=[OTHER_UNIT], reason="改由属地牵头")
+    issue.reassign(
+        ADMIN, today=TODAY, lead=CO_UNIT, co=[OTHER_UNIT], deadline="2023-11-15", reason="改由属地牵头"
+    )
     (reassigned,) = collected(issue)
     assert type(reassigned).__name__ == "Reassigned"
-    # C01 keeps its own deadline as the new lead; the new co unit C02 takes the
-    # old lead's deadline; D01 is no longer assigned.
+    # C01 keeps its own deadline as the new lead; the new co unit C02 gets the
+    # deadline given for it; D01 is no longer assigned.
     assert reassigned.assignments == [
         {"unit": "C01", "role": "lead", "deadline": "2023-10-31"},
-        {"unit": "C02", "role": "co", "deadline": "2023-09-30"},
+        {"unit": "C02", "role": "co", "deadline": "2023-11-15"},
     ]
     assert issue.pending_dispute is None
     assert issue.status is Status.ASSIGNED
@@ -763,9 +789,9 @@ def test_a_dispute_is_recorded_and_cleared_by_reassignment_while_deadlines_stay(
 
 def test_reassign_drops_a_pending_extension_of_a_unit_no_longer_assigned() -> None:
     issue = issue_in("assigned_pending_extension")
-    issue.reassign(ADMIN, lead=LEAD_UNIT, co=[], reason="精简配合单位")
+    issue.reassign(ADMIN, today=TODAY, lead=LEAD_UNIT, co=[], reason="精简配合单位")
     assert issue.pending_extension is not None  # the lead asked, the lead stays
-    issue.reassign(ADMIN, lead=CO_UNIT, co=[], reason="改由属地牵头")
+    issue.reassign(ADMIN, today=TODAY, lead=CO_UNIT, co=[], reason="改由属地牵头")
     assert issue.pending_extension is None
 
 
@@ -777,7 +803,7 @@ def test_reassign_refuses_invalid_input(kw: dict[str, Any], field_name: str) -> 
     args: dict[str, Any] = {"lead": CO_UNIT, "co": [], "reason": "改派"}
     args.update(kw)
     with pytest.raises(InvalidInput) as refused:
-        issue.reassign(ADMIN, **args)
+        issue.reassign(ADMIN, today=TODAY, **args)
     assert refused.value.field == field_name
     assert collected(issue) == []
 
@@ -785,10 +811,10 @@ def test_reassign_refuses_invalid_input(kw: dict[str, Any], field_name: str) -> 
 def test_reassign_reports_invalid_units_before_the_lifecycle() -> None:
     issue = issue_in("reported")
     with pytest.raises(InvalidInput) as refused:
-        issue.reassign(ADMIN, lead=CO_UNIT, co=[CO_UNIT], reason="改派")
+        issue.reassign(ADMIN, today=TODAY, lead=CO_UNIT, co=[CO_UNIT], reason="改派")
     assert refused.value.field == "co"
     with pytest.raises(TransitionNotAllowed):
-        issue.reassign(ADMIN, lead=CO_UNIT, co=[], reason="改派")
+        issue.reassign(ADMIN, today=TODAY, lead=CO_UNIT, co=[], deadline=CO_DEADLINE, reason="改派")
 
 
 def test_a_dispute_needs_a_reason() -> None:
@@ -865,11 +891,21 @@ def test_only_handlers_report_progress(actor: Actor) -> None:
 
 def test_an_extension_request_does_not_move_the_deadline() -> None:
     issue = issue_in("assigned")
-    issue.request_extension(HANDLER, deadline="2023-11-30", reason="雨季无法施工")
+    issue.request_extension(HANDLER, today=TODAY, deadline="2023-11-30", reason="雨季无法施工")
     (event,) = collected(issue)
     assert type(event).__name__ == "ExtensionRequested"
-    assert (event.unit, event.deadline, event.reason) == (LEAD_UNIT, "2023-11-30", "雨季无法施工")
-    assert issue.pending_extension == {"unit": LEAD_UNIT, "deadline": "2023-11-30", "reason": "雨季无法施工"}
+    assert (event.unit, event.deadline, event.reason, event.units) == (
+        LEAD_UNIT,
+        "2023-11-30",
+        "雨季无法施工",
+        [LEAD_UNIT],
+    )
+    assert issue.pending_extension == {
+        "unit": LEAD_UNIT,
+        "deadline": "2023-11-30",
+        "reason": "雨季无法施工",
+        "units": [LEAD_UNIT],
+    }
     assert issue.deadline == DEADLINE
 
 
@@ -891,7 +927,7 @@ def test_a_granted_extension_moves_the_requesting_units_deadline() -> None:
 
 def test_a_co_units_extension_moves_only_its_own_deadline() -> None:
     issue = issue_in("assigned")
-    issue.request_extension(CO_HANDLER, deadline=date(2023, 12, 31), reason="资金未到位")
+    issue.request_extension(CO_HANDLER, today=TODAY, deadline=date(2023, 12, 31), reason="资金未到位")
     issue.decide_extension(ADMIN, granted=True)
     assert issue.assignment_of(CO_UNIT) == Assignment(CO_UNIT, "co", date(2023, 12, 31))
     assert issue.deadline == DEADLINE
@@ -906,7 +942,7 @@ def test_a_refused_extension_leaves_the_deadline() -> None:
     assert issue.deadline == DEADLINE
     assert issue.pending_extension is None
     # ... and the unit may ask again.
-    issue.request_extension(HANDLER, deadline="2023-10-15", reason="补充理由")
+    issue.request_extension(HANDLER, today=TODAY, deadline="2023-10-15", reason="补充理由")
     assert issue.pending_extension is not None
 
 
@@ -923,11 +959,13 @@ def test_closing_drops_an_undecided_extension_request() -> None:
     issue = issue_in("submitted_pending_extension")
     issue.verify(REVIEWER, passed=True)
     assert issue.pending_extension is None
-    issue.reopen(ADMIN, reason="回头看反弹", deadline=REOPEN_DEADLINE)
+    issue.reopen(ADMIN, today=TODAY, reason="回头看反弹", deadline=REOPEN_DEADLINE)
     with pytest.raises(TransitionNotAllowed):
         issue.decide_extension(ADMIN, granted=True)
     assert issue.deadline == REOPEN_DEADLINE
-    issue.request_extension(HANDLER, deadline=REOPEN_DEADLINE + timedelta(days=30), reason="再次整改需时")
+    issue.request_extension(
+        HANDLER, today=TODAY, deadline=REOPEN_DEADLINE + timedelta(days=30), reason="再次整改需时"
+    )
     assert issue.pending_extension is not None
 
 
@@ -935,7 +973,7 @@ def test_a_second_request_while_one_is_pending_is_refused() -> None:
     issue = issue_in("assigned_pending_extension")
     for actor in (HANDLER, CO_HANDLER):
         with pytest.raises(TransitionNotAllowed) as refused:
-            issue.request_extension(actor, deadline="2023-12-31", reason="再次申请")
+            issue.request_extension(actor, today=TODAY, deadline="2023-12-31", reason="再次申请")
         assert refused.value.status == Status.ASSIGNED
     assert collected(issue) == []
     assert issue.pending_extension is not None
@@ -966,7 +1004,7 @@ def test_an_extension_must_move_the_deadline_later_and_give_a_reason(
     args: dict[str, Any] = {"deadline": DEADLINE + timedelta(days=30), "reason": "雨季"}
     args.update(kw)
     with pytest.raises(InvalidInput) as refused:
-        issue.request_extension(HANDLER, **args)
+        issue.request_extension(HANDLER, today=TODAY, **args)
     assert refused.value.field == field_name
     assert issue.pending_extension is None
 
@@ -974,10 +1012,10 @@ def test_an_extension_must_move_the_deadline_later_and_give_a_reason(
 def test_an_extension_to_an_earlier_date_is_invalid_before_the_lifecycle_is_asked() -> None:
     issue = issue_in("submitted")
     with pytest.raises(InvalidInput) as refused:
-        issue.request_extension(HANDLER, deadline=DEADLINE - timedelta(days=1), reason="x")
+        issue.request_extension(HANDLER, today=TODAY, deadline=DEADLINE - timedelta(days=1), reason="x")
     assert refused.value.field == "deadline"
     with pytest.raises(TransitionNotAllowed):
-        issue.request_extension(HANDLER, deadline=DEADLINE + timedelta(days=1), reason="x")
+        issue.request_extension(HANDLER, today=TODAY, deadline=DEADLINE + timedelta(days=1), reason="x")
 
 
 def test_only_an_admin_decides_extensions() -> None:
@@ -1050,7 +1088,7 @@ def test_a_granted_extension_clears_overdue_and_the_new_deadline_is_warned_and_m
     issue = issue_in("assigned")
     issue.warn_deadline(SYSTEM, unit=LEAD_UNIT, today=date(2023, 9, 28))
     issue.miss_deadline(SYSTEM, unit=LEAD_UNIT, today=date(2023, 10, 1))
-    issue.request_extension(HANDLER, deadline="2023-10-20", reason="延期")
+    issue.request_extension(HANDLER, today=TODAY, deadline="2023-10-20", reason="延期")
     issue.decide_extension(ADMIN, granted=True)
     assert not issue.overdue
     assert issue.warn_deadline(SYSTEM, unit=LEAD_UNIT, today=date(2023, 10, 18)) is True
@@ -1064,12 +1102,12 @@ def test_a_reopened_issue_with_a_missed_deadline_is_overdue_again() -> None:
     issue.submit(HANDLER, summary="完成")
     issue.verify(REVIEWER, passed=True)
     assert not issue.overdue
-    issue.reopen(ADMIN, reason="反弹")
+    issue.reopen(ADMIN, today=TODAY, reason="反弹")
     assert issue.overdue  # the same deadline, recorded missed, and open again
     # A new deadline on reopening is not missed yet.
     issue.submit(HANDLER, summary="完成")
     issue.verify(REVIEWER, passed=True)
-    issue.reopen(ADMIN, reason="再次反弹", deadline=REOPEN_DEADLINE)
+    issue.reopen(ADMIN, today=TODAY, reason="再次反弹", deadline=REOPEN_DEADLINE)
     assert not issue.overdue
 
 
@@ -1084,7 +1122,7 @@ def test_a_supervision_letter_is_recorded_on_the_issue() -> None:
     assert issue.supervised_for(LEAD_UNIT)
     assert not issue.supervised_for(CO_UNIT)
     # A letter covers one deadline: a granted extension needs a new letter.
-    issue.request_extension(HANDLER, deadline="2023-10-20", reason="延期")
+    issue.request_extension(HANDLER, today=TODAY, deadline="2023-10-20", reason="延期")
     issue.decide_extension(ADMIN, granted=True)
     assert not issue.supervised_for(LEAD_UNIT)
 
@@ -1141,7 +1179,7 @@ def test_a_comment_needs_text() -> None:
 @pytest.mark.parametrize(
     "command",
     [
-        lambda i: i.assign(LEADER, lead=LEAD_UNIT, deadline=DEADLINE),
+        lambda i: i.assign(LEADER, today=TODAY, lead=LEAD_UNIT, deadline=DEADLINE),
         lambda i: i.reject(LEADER, reason="x"),
         lambda i: i.reclassify(
             LEADER, new_campaign(), aspect="A02", category="A02C01", severity="general", key=False, reason="x"

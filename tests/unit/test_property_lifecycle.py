@@ -5,6 +5,13 @@ A hypothesis state machine holds one issue (started on any path of
 could do it, often by someone who may not. After every step it checks the
 invariants, that a refused command recorded nothing and changed nothing, and
 that replaying every event from scratch gives exactly the live state.
+
+Deadlines are followed by a model of their own (``known``: each unit's
+deadline on this issue, also while it is not assigned), which only ``Assigned``,
+a granted extension for that unit, ``Reopened`` with a deadline, and a
+reassignment adding a unit new to the issue change: a deadline moves only
+through a granted extension, whatever the sequence of assignments,
+reassignments (dropping and re-adding units), extensions and missed deadlines.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from tests.unit.builders import (
     REVIEWER,
     SUBMITTER_AS_REVIEWER,
     SYSTEM,
+    TODAY,
     collected,
     new_campaign,
     reported,
@@ -70,6 +78,7 @@ EVENT_ACTION: dict[str, Action] = {
     "Reassigned": Action.REASSIGN,
     "ProgressReported": Action.REPORT_PROGRESS,
     "EvidenceAttached": Action.ATTACH_EVIDENCE,
+    "DiscoveryEvidenceAttached": Action.ATTACH_DISCOVERY_EVIDENCE,
     "ExtensionRequested": Action.REQUEST_EXTENSION,
     "ExtensionGranted": Action.DECIDE_EXTENSION,
     "ExtensionRefused": Action.DECIDE_EXTENSION,
@@ -96,6 +105,7 @@ texts = st.sampled_from(["整改说明", "已按要求整改", "情况属实"])
 # Refused wherever a text is required: empty, blank, or 5,001 characters.
 bad_texts = st.sampled_from(["", "  "]) | st.just(5001).map(lambda n: "长" * n)
 units = st.sampled_from(UNITS)
+unit_lists = st.lists(units, max_size=2)
 
 _store = Application[Any]()  # in memory: only its mapper (JSON round trip) is used
 
@@ -115,6 +125,9 @@ def state_of(issue: Issue) -> dict[str, Any]:
 class LifecycleMachine(RuleBasedStateMachine):
     issue: Issue
     events: list[Any]
+    today: date
+    known: dict[str, date]  # the model: each unit's own deadline on this issue
+    given: date | None  # the deadline the command under way was given
 
     @initialize(path=st.sampled_from(["reported", "assigned", *sorted(PATHS)]))
     def start(self, path: str) -> None:
@@ -137,6 +150,34 @@ class LifecycleMachine(RuleBasedStateMachine):
         for step in steps:
             step(self.issue)
         self.events = collected(self.issue)
+        self.today = TODAY
+        self.given = None
+        self.known = {}
+        for e in self.events:
+            self.follow_deadlines(e)
+
+    def follow_deadlines(self, e: Any) -> None:
+        """The model's only moves: what each event may do to a unit's deadline."""
+        name = type(e).__name__
+        if name == "Assigned":
+            for a in e.assignments:
+                self.known[a["unit"]] = date.fromisoformat(a["deadline"])
+        elif name == "Reassigned":
+            for a in e.assignments:
+                day = date.fromisoformat(a["deadline"])
+                if a["unit"] in self.known:
+                    # A unit that stays, or comes back, has its own deadline.
+                    assert day == self.known[a["unit"]], (a, self.known)
+                else:
+                    # A unit new to the issue has the deadline given for it.
+                    assert day == self.given, (a, self.given)
+                    self.known[a["unit"]] = day
+        elif name == "ExtensionGranted":
+            for unit in e.units or [e.unit]:
+                self.known[unit] = date.fromisoformat(e.deadline)
+        elif name == "Reopened" and e.deadline is not None:
+            for a in self.issue.assignments:
+                self.known[a.unit] = date.fromisoformat(e.deadline)
 
     # -- one step -------------------------------------------------------------------
     def attempt(self, actor: Actor, command: Callable[[Issue], object]) -> None:
@@ -183,13 +224,17 @@ class LifecycleMachine(RuleBasedStateMachine):
         # Deadlines move only by a granted extension or a reopening with a deadline;
         # a reassignment keeps the deadlines of the units that stay.
         after = {a.unit: a.deadline for a in issue.assignments}
+        for e in new:
+            self.follow_deadlines(e)
+        # Whatever the sequence, every assigned unit has the deadline the model says.
+        assert after == {unit: self.known[unit] for unit in after}, (after, self.known)
         moved = {u for u in deadlines.keys() & after.keys() if deadlines[u] != after[u]}
         if moved:
             assert len(new) == 1
             e = new[0]
             if type(e).__name__ == "ExtensionGranted":
-                assert moved == {e.unit}
-                assert after[e.unit] == date.fromisoformat(e.deadline)
+                assert moved <= set(e.units)
+                assert all(after[u] == date.fromisoformat(e.deadline) for u in e.units if u in after)
             else:
                 assert type(e).__name__ == "Reopened" and e.deadline is not None, names
                 assert set(after.values()) == {date.fromisoformat(e.deadline)}
@@ -200,23 +245,49 @@ class LifecycleMachine(RuleBasedStateMachine):
             note(f"recorded {name}")
 
     # -- commands ------------------------------------------------------------------------
-    @rule(actor=actors(ADMIN), lead=units, co=st.lists(units, max_size=2), deadline=days)
-    def assign(self, actor: Actor, lead: str, co: list[str], deadline: date) -> None:
-        self.attempt(actor, lambda i: i.assign(actor, lead=lead, co=co, deadline=deadline))
+    @rule(n=st.integers(min_value=1, max_value=40))
+    def time_passes(self, n: int) -> None:
+        self.today += timedelta(days=n)
 
-    @rule(actor=actors(ADMIN), lead=units, co=st.lists(units, max_size=2))
-    def reassign(self, actor: Actor, lead: str, co: list[str]) -> None:
-        self.attempt(actor, lambda i: i.reassign(actor, lead=lead, co=co, reason="改派"))
+    @rule(actor=actors(ADMIN), lead=units, co=unit_lists, deadline=days)
+    def assign(self, actor: Actor, lead: str, co: list[str], deadline: date) -> None:
+        self.attempt(actor, lambda i: i.assign(actor, lead=lead, co=co, deadline=deadline, today=self.today))
+
+    @rule(actor=actors(ADMIN), lead=units, co=unit_lists, deadline=st.none() | days)
+    def reassign(self, actor: Actor, lead: str, co: list[str], deadline: date | None) -> None:
+        self.given = deadline
+        self.attempt(
+            actor,
+            lambda i: i.reassign(actor, lead=lead, co=co, reason="改派", deadline=deadline, today=self.today),
+        )
+        self.given = None
 
     @rule(actor=actors(HANDLER, CO_HANDLER))
     def dispute(self, actor: Actor) -> None:
         self.attempt(actor, lambda i: i.dispute_assignment(actor, reason="不属于本单位"))
 
+    @rule(actor=actors(ADMIN), keep=units, deadline=st.none() | days)
+    def drop_and_readd(self, actor: Actor, keep: str, deadline: date | None) -> None:
+        """Down to one unit, then back to the units it had: each comes back
+        with its own deadline, and needs none to be given."""
+        lead, co = self.issue.lead, [a.unit for a in self.issue.assignments if a.role == "co"]
+        recorded = len(self.events)
+        self.reassign(actor, keep, [], deadline)
+        if lead is None or len(self.events) == recorded:
+            return
+        self.reassign(actor, lead, co, None)
+        assert len(self.events) == recorded + 2, "a unit coming back was refused its own deadline"
+
+    @rule(actor=st.sampled_from([HANDLER, CO_HANDLER]), deadline=days, for_units=st.none() | unit_lists)
+    def extension_granted(self, actor: Actor, deadline: date, for_units: list[str] | None) -> None:
+        self.request_extension(actor, deadline, for_units)
+        self.decide_extension(ADMIN, True)
+
     @rule(actor=actors(HANDLER, CO_HANDLER), note=texts)
     def progress(self, actor: Actor, note: str) -> None:
         self.attempt(actor, lambda i: i.report_progress(actor, note=note))
 
-    @rule(actor=actors(HANDLER, CO_HANDLER), n=st.integers(min_value=0, max_value=2))
+    @rule(actor=actors(HANDLER, CO_HANDLER, INSPECTOR), n=st.integers(min_value=0, max_value=2))
     def evidence(self, actor: Actor, n: int) -> None:
         files = [
             {"id": f"e{k}", "name": f"{k}.jpg", "size": k, "sha256": "0" * 64, "storage_key": f"k{k}"}
@@ -224,9 +295,14 @@ class LifecycleMachine(RuleBasedStateMachine):
         ]
         self.attempt(actor, lambda i: i.attach_evidence(actor, files=files))
 
-    @rule(actor=actors(HANDLER, CO_HANDLER), deadline=days)
-    def request_extension(self, actor: Actor, deadline: date) -> None:
-        self.attempt(actor, lambda i: i.request_extension(actor, deadline=deadline, reason="延期"))
+    @rule(actor=actors(HANDLER, CO_HANDLER), deadline=days, for_units=st.none() | unit_lists)
+    def request_extension(self, actor: Actor, deadline: date, for_units: list[str] | None) -> None:
+        self.attempt(
+            actor,
+            lambda i: i.request_extension(
+                actor, deadline=deadline, reason="延期", units=for_units, today=self.today
+            ),
+        )
 
     @rule(actor=actors(ADMIN), granted=st.booleans())
     def decide_extension(self, actor: Actor, granted: bool) -> None:
@@ -263,7 +339,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     @rule(actor=actors(ADMIN, REVIEWER), deadline=st.none() | days)
     def reopen(self, actor: Actor, deadline: date | None) -> None:
-        self.attempt(actor, lambda i: i.reopen(actor, reason="回头看", deadline=deadline))
+        self.attempt(actor, lambda i: i.reopen(actor, reason="回头看", deadline=deadline, today=self.today))
 
     @rule(actor=actors(ADMIN))
     def reject(self, actor: Actor) -> None:
@@ -308,7 +384,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             "submit": lambda i: i.submit(actor, summary=text),
             "dispute": lambda i: i.dispute_assignment(actor, reason=text),
             "reject": lambda i: i.reject(actor, reason=text),
-            "reopen": lambda i: i.reopen(actor, reason=text),
+            "reopen": lambda i: i.reopen(actor, reason=text, today=self.today),
             "verify": lambda i: i.verify(actor, passed=False, note=text),
         }
         recorded = len(self.events)
@@ -332,6 +408,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert issue.submitted_by is not None
         if issue.pending_extension is not None:
             assert issue.pending_extension["unit"] in issue.assigned_units
+            assert set(issue.pending_extension["units"]) <= set(issue.assigned_units)
             # Only open work waits for a decision.
             assert issue.is_open
 

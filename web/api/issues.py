@@ -136,7 +136,8 @@ _register(
     Action.REASSIGN,
     s.ReassignIn,
     lambda app, a, ref, v, d: app.reassign(a, ref, expected_version=v, **d),
-    "Changes the units of an assigned problem; deadlines stay (admin).",
+    "Changes the units of an assigned problem (admin): units keep (or get back) their own deadlines; "
+    "`deadline` is required when a unit new to the problem is added, and is that unit's.",
 )
 _register(
     "/<issue_id>/dispute",
@@ -168,7 +169,8 @@ _register(
     Action.REQUEST_EXTENSION,
     s.ExtensionIn,
     lambda app, a, ref, v, d: app.request_extension(a, ref, expected_version=v, **d),
-    "Asks for a later deadline (handlers of the lead or a co unit).",
+    "Asks for a later deadline for `units` (default the requester's unit; a co unit's handler asks for "
+    "its own only) (handlers of the lead or a co unit).",
 )
 _register(
     "/<issue_id>/extension/decision",
@@ -247,7 +249,9 @@ def reject(issue_id: str) -> tuple[IssueView, int, dict[str, str]]:
 @issues.doc(security=BEARER, **body_doc(s.EvidenceUploadDoc, "multipart/form-data"))
 @issues.response(201, s.EvidenceAnswer)
 def evidence(issue_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Uploads evidence files (images, PDF, office documents; checked by content)."""
+    """Uploads evidence files (images, PDF, office documents; checked by content): the
+    assigned units' rectification evidence, or while the problem is ``reported`` its
+    reporter's discovery photos."""
     actor = current_actor()
     ref = issue_ref(issue_id)
     expected = if_match()

@@ -154,6 +154,8 @@ class AssignmentOut(Schema):
     unit = fields.String()
     role = fields.String()
     deadline = fields.Date()
+    overdue = fields.Boolean()
+    warned = fields.Boolean()
 
 
 class IssueOut(Schema):
@@ -186,6 +188,7 @@ class IssueDetailOut(IssueOut):
     pending_extension = fields.Dict(allow_none=True)
     pending_dispute = fields.Dict(allow_none=True)
     evidence = fields.List(fields.Dict())
+    discovery_evidence = fields.List(fields.Dict())
     letters = fields.List(fields.Dict())
     duplicate_of = fields.String(allow_none=True)
     rejection_reason = fields.String(allow_none=True)
@@ -239,6 +242,7 @@ class ReassignIn(In):
     lead = fields.String(required=True, validate=validate.Length(min=1, max=40))
     co = fields.List(fields.String(validate=validate.Length(min=1, max=40)), load_default=list)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+    deadline = fields.Date(load_default=None, allow_none=True)
 
 
 class NoteIn(In):
@@ -248,6 +252,11 @@ class NoteIn(In):
 class ExtensionIn(In):
     deadline = fields.Date(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+    units = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        load_default=None,
+        validate=validate.Length(min=1, max=20),
+    )
 
 
 class DecisionIn(In):

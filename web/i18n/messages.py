@@ -65,6 +65,14 @@ MESSAGES: dict[str, Label] = {
         "方面{aspect}中没有类别“{category}”", "category {category} is not in aspect {aspect}"
     ),
     "lead_also_co": L("牵头单位{unit}不能同时是配合单位", "the lead unit {unit} cannot also be a co unit"),
+    "deadline_required_for_new_units": L(
+        "新增单位{units}须给出整改时限（deadline）",
+        "deadline is required for a unit new to the issue: {units}",
+    ),
+    "extension_for_other_unit": L(
+        "只有牵头单位的经办人可以为其他单位申请延期",
+        "only the lead unit's handlers may ask for another unit's deadline",
+    ),
     "not_assigned_to": L("该问题未交办给{unit}", "the issue is not assigned to {unit}"),
     "extension_not_later": L(
         "延期后的期限必须晚于当前期限{deadline}", "an extension must move the deadline later than {deadline}"
