@@ -242,9 +242,9 @@ class IssueCommands(OrgCommands):
         """Admin; on an ``assigned`` issue; deadlines stay."""
 
         def decide(issue: Issue) -> None:
-            self._unit(lead, "lead")
+            self._unit(lead, "lead", allow_closed=issue.assigned_units)
             for c in co:
-                self._unit(c, "co")
+                self._unit(c, "co", allow_closed=issue.assigned_units)
             issue.reassign(actor, lead=lead, co=list(co), reason=reason)
 
         return self._command(actor, ref, Action.REASSIGN, decide, expected_version)

@@ -47,14 +47,14 @@ ANALYZE_AFTER = 20_000  # events applied in one catch-up
 
 def projected_topics() -> list[str]:
     """The topics the projector reads: every event of the aggregates it
-    replays, the campaign's start and the letters. Campaign numbering events
+    replays, the campaigns' and the letters. Campaign numbering events
     (one per reported problem) change no row, so the database filters them out."""
-    topics = [get_topic(Campaign.Started), get_topic(LetterBook.LetterIssued)]
-    for aggregate in (Issue, Unit, User):
+    topics = [get_topic(LetterBook.LetterIssued)]
+    for aggregate in (Issue, Unit, User, Campaign):
         for value in vars(aggregate).values():
             if isinstance(value, type) and issubclass(value, CanMutateAggregate):
                 topics.append(get_topic(value))
-    return sorted(set(topics))
+    return sorted(set(topics) - {get_topic(Campaign.IssueNumberAllocated)})
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ class Projector:
         self._lock = threading.Lock()
         self.rows = RowWriter(tz)
         self.topics = projected_topics()
+        self._projected_to = 0  # where the last batch this projector wrote ended
 
     # -- schema -----------------------------------------------------------------
     def setup(self) -> bool:
@@ -218,9 +219,13 @@ class Projector:
             ).scalar()
             if claimed != start:
                 raise ConcurrentProjection
+            if start != self._projected_to:
+                # Another projector wrote the batches in between: a unit may
+                # have moved there, so the cached unit paths are forgotten.
+                self.rows.forget_paths()
             self.rows.begin(conn)
             for event in batch.events:
-                if isinstance(event, (LetterBook.LetterIssued, Campaign.Started)):
+                if isinstance(event, (LetterBook.LetterIssued, Campaign.Event)):
                     self.rows.event(event)
                     continue
                 prior = self._prior(event)
@@ -238,6 +243,7 @@ class Projector:
             )
             if moved.rowcount != 1:
                 raise ConcurrentProjection
+        self._projected_to = batch.end
         return batch.end
 
     def _prior(self, event: Any) -> Aggregate | None:

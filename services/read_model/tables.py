@@ -51,7 +51,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 #: Bump when a table below changes: the read model is then rebuilt from events.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = MetaData()
 
@@ -186,6 +186,7 @@ units = Table(
     Column("parent", String(40)),
     Column("path", Text, nullable=False),
     Column("depth", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
     Index("ix_rm_units_parent", "parent"),
 )
 
