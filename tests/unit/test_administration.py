@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from domain.actor import Role
+from domain.access import (
+    LIST_USERS,
+    MANAGE_CAMPAIGNS,
+    MANAGE_UNITS,
+    MANAGE_USERS,
+    check_admin,
+    check_may_read_user,
+)
+from domain.actor import Actor, Role
 from domain.errors import Forbidden, InvalidInput
 from domain.issue import Issue
 from domain.unit import Unit
@@ -310,3 +318,23 @@ def test_a_category_never_moves_to_another_aspect_and_a_bad_taxonomy_records_not
     with pytest.raises(Forbidden):
         campaign.revise_taxonomy(LEADER, TAXONOMY)
     assert _types(campaign) == []
+
+
+# -- the admin rules of domain/access.py ----------------------------------------------------
+@pytest.mark.parametrize("role", list(Role))
+def test_admins_and_the_system_administer_and_leaders_also_read_accounts(role: Role) -> None:
+    actor = Actor("u", "someone", role, "C")
+    for action in (MANAGE_UNITS, MANAGE_USERS, MANAGE_CAMPAIGNS, LIST_USERS):
+        allowed = role in (Role.ADMIN, Role.SYSTEM) or (action == LIST_USERS and role is Role.LEADER)
+        if allowed:
+            check_admin(actor, action)
+        else:
+            with pytest.raises(Forbidden):
+                check_admin(actor, action)
+
+
+def test_a_user_reads_its_own_account() -> None:
+    check_may_read_user(HANDLER, HANDLER.username.upper())
+    with pytest.raises(Forbidden):
+        check_may_read_user(HANDLER, "someone-else")
+    check_may_read_user(LEADER, "someone-else")
