@@ -12,6 +12,7 @@ from domain.access import MANAGE_CAMPAIGNS, check_admin
 from domain.actor import Actor
 from domain.errors import InvalidInput
 from domain.reason import check_reason
+from domain.taxonomy import aspect_added, aspect_changed, category_added, category_changed, retired
 
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
@@ -72,44 +73,6 @@ def check_deadline(deadline: date | str) -> date:
         return deadline if isinstance(deadline, date) else date.fromisoformat(str(deadline))
     except ValueError:
         raise InvalidInput("deadline must be a date YYYY-MM-DD", "deadline") from None
-
-
-# -- the taxonomy after a change: one rule for the aggregate and the read model ------------
-# An aspect or category is a dict ``{code, name, ...}``; a retired one has
-# ``"retired": True`` (entries of older events have no such key: not retired).
-def retired(entry: dict[str, Any]) -> bool:
-    return bool(entry.get("retired", False))
-
-
-def _with_entry(entry: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    changed = {**entry, **changes}
-    if not changed.get("retired", False):
-        changed.pop("retired", None)
-    return changed
-
-
-def aspect_added(
-    aspects: list[dict[str, Any]], code: str, name: str, categories: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    return [*aspects, {"code": code, "name": name, "categories": [dict(c) for c in categories]}]
-
-
-def aspect_changed(aspects: list[dict[str, Any]], code: str, **changes: Any) -> list[dict[str, Any]]:
-    return [_with_entry(a, **changes) if a["code"] == code else a for a in aspects]
-
-
-def category_added(aspects: list[dict[str, Any]], aspect: str, code: str, name: str) -> list[dict[str, Any]]:
-    return [
-        {**a, "categories": [*a["categories"], {"code": code, "name": name}]} if a["code"] == aspect else a
-        for a in aspects
-    ]
-
-
-def category_changed(aspects: list[dict[str, Any]], code: str, **changes: Any) -> list[dict[str, Any]]:
-    return [
-        {**a, "categories": [_with_entry(c, **changes) if c["code"] == code else c for c in a["categories"]]}
-        for a in aspects
-    ]
 
 
 class Campaign(Aggregate):

@@ -10,16 +10,10 @@ import psycopg
 from eventsourcing.domain import Aggregate
 from sqlalchemy import JSON, Connection, bindparam, delete, insert, select, update
 
-from domain.campaign import (
-    Campaign,
-    aspect_added,
-    aspect_changed,
-    campaign_id,
-    category_added,
-    category_changed,
-)
+from domain.campaign import Campaign, campaign_id
 from domain.issue import Issue
 from domain.letter import LetterBook
+from domain.taxonomy import aspect_added, aspect_changed, category_added, category_changed
 from domain.unit import Unit
 from domain.user import User
 from services.read_model import tables as t
