@@ -28,7 +28,7 @@ from typing import Any
 
 from benchmarks.common import ROOT, database, log, summary, table, verdict
 from services.bootstrap import build
-from services.demo import DemoCity
+from services.demo import DemoCity, demo_clock
 from services.settings import Settings
 
 TARGET_S = 5 * 60
@@ -76,7 +76,7 @@ def phases(kind: str, size: int, profile_dir: Path | None = None) -> dict[str, A
     ``profile_dir`` is given)."""
     profiler = cProfile.Profile() if profile_dir is not None else None
     with database(kind, "demophases") as db:
-        services = build(Settings(data_dir=db.data_dir, database_url=db.url))
+        services = build(Settings(data_dir=db.data_dir, database_url=db.url), clock=demo_clock())
         marks: list[tuple[int, float]] = []
         try:
             if profiler is not None:

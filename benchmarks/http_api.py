@@ -25,7 +25,9 @@ The bare side sends the same paths' ids and the same Authorization header
 (ignored), so requests are alike on the wire. wrk threads start at evenly
 spread lines, so concurrent requests rarely hit the same issue.
 
-The variants are interleaved round by round (bare, progress, comment, bare,
+With ``--cold`` every run gets servers started just before it and no warm-up
+(as a user meets a freshly started server). Otherwise the variants are
+interleaved round by round (bare, progress, comment, bare,
 ...), after one warm-up run of each, so background load on the machine hits
 them alike. Reported: requests/s (best and median over the rounds), the
 CPU milliseconds per request of the variant's gunicorn processes and of
@@ -444,6 +446,8 @@ def run(
     load: Load | None = None,
     options: ServerOptions | None = None,
     keep: bool = False,
+    cold: bool = False,
+    protocol_cache: bool = True,
 ) -> dict[str, Any]:
     if not postgres_available():
         raise SystemExit(f"PostgreSQL is not reachable at {PG_SERVER}")
@@ -484,46 +488,66 @@ def run(
             "RECTIFY_DATABASE_URL": rectify_url,
             "RECTIFY_DATA_DIR": str(tmp / "data"),
         }
+        if not protocol_cache:
+            rectify_env["GUNICORN_CMD_ARGS"] = "-c benchmarks/no_protocol_cache.py"
         bare_env = {**os.environ, "BARE_INSERT_DSN": pg_dsn(bare_url)}
         events_before = event_count(rectify_url)
-        with (
-            gunicorn("benchmarks.bare_insert_app:app", bare_env, options, log_dir=tmp) as bare_base,
-            gunicorn("web.wsgi:app", rectify_env, options, log_dir=tmp) as rectify_base,
-        ):
-            bases = {"bare": bare_base, "progress": rectify_base, "comment": rectify_base}
-            warm: dict[str, dict[str, Any]] = {}
-            for variant in VARIANTS:
-                log(f"[http_api] warm-up {variant} ({warmup.describe()})")
-                warm[variant] = run_wrk(
-                    bases[variant], files[variant], warmup, method="POST", body=bodies[variant]
-                )
+        apps = {
+            "bare": "benchmarks.bare_insert_app:app",
+            "progress": "web.wsgi:app",
+            "comment": "web.wsgi:app",
+        }
+        envs = {"bare": bare_env, "progress": rectify_env, "comment": rectify_env}
+        warm: dict[str, dict[str, Any]] = {}
+
+        def measure(variant: str, base: str, n: int) -> None:
+            before = cpu_seconds()
+            result = run_wrk(base, files[variant], load, method="POST", body=bodies[variant])
+            after = cpu_seconds()
+            server = "bare" if variant == "bare" else "rectify"
+            done = max(1, result["requests"])
+            result["cpu_ms_per_request"] = {
+                "server": (after[server] - before[server]) * 1000 / done,
+                "postgres": (after["postgres"] - before["postgres"]) * 1000 / done,
+            }
+            runs[variant].append(result)
+            lat = result["latency_ms"]
+            log(
+                f"[http_api] round {n}/{rounds} {variant}{' (fresh server)' if cold else ''}: "
+                f"{result['rps']:,.0f} req/s, p50 {lat['p50']:.1f} ms, p99 {lat['p99']:.1f} ms, "
+                f"non-2xx {result['non_2xx']}, socket errors {result['socket_errors']}"
+            )
+
+        if cold:
+            # As a user meets it: every run on servers started just before it,
+            # no warm-up, so the first touch of each issue loads it from the store.
             for n in range(1, rounds + 1):
                 for variant in VARIANTS:
-                    before = cpu_seconds()
-                    result = run_wrk(
-                        bases[variant], files[variant], load, method="POST", body=bodies[variant]
+                    with gunicorn(apps[variant], envs[variant], options, log_dir=tmp) as base:
+                        measure(variant, base, n)
+        else:
+            with (
+                gunicorn(apps["bare"], bare_env, options, log_dir=tmp) as bare_base,
+                gunicorn(apps["progress"], rectify_env, options, log_dir=tmp) as rectify_base,
+            ):
+                bases = {"bare": bare_base, "progress": rectify_base, "comment": rectify_base}
+                for variant in VARIANTS:
+                    log(f"[http_api] warm-up {variant} ({warmup.describe()})")
+                    warm[variant] = run_wrk(
+                        bases[variant], files[variant], warmup, method="POST", body=bodies[variant]
                     )
-                    after = cpu_seconds()
-                    server = "bare" if variant == "bare" else "rectify"
-                    done = max(1, result["requests"])
-                    result["cpu_ms_per_request"] = {
-                        "server": (after[server] - before[server]) * 1000 / done,
-                        "postgres": (after["postgres"] - before["postgres"]) * 1000 / done,
-                    }
-                    runs[variant].append(result)
-                    lat = result["latency_ms"]
-                    log(
-                        f"[http_api] round {n}/{rounds} {variant}: {result['rps']:,.0f} req/s, "
-                        f"p50 {lat['p50']:.1f} ms, p99 {lat['p99']:.1f} ms, "
-                        f"non-2xx {result['non_2xx']}, socket errors {result['socket_errors']}"
-                    )
-        rectify_ok = sum(r["ok"] for v in ("progress", "comment") for r in [*runs[v], warm[v]])
+                for n in range(1, rounds + 1):
+                    for variant in VARIANTS:
+                        measure(variant, bases[variant], n)
+        rectify_ok = sum(
+            r["ok"] for v in ("progress", "comment") for r in [*runs[v], *([warm[v]] if v in warm else [])]
+        )
         events_added = event_count(rectify_url) - events_before
-        bare_ok = sum(r["ok"] for r in [*runs["bare"], warm["bare"]])
+        bare_ok = sum(r["ok"] for r in [*runs["bare"], *([warm["bare"]] if warm else [])])
         bare_rows = bare_count(bare_url)
         # wrk stops counting at the deadline: up to one request per connection
         # and run was still in flight, done by the server but not counted.
-        in_flight = load.connections * (rounds + 1)
+        in_flight = load.connections * (rounds + (0 if cold else 1))
     finally:
         if keep:
             log(f"[http_api] kept databases {rectify_db}, {bare_db} and {tmp}")
@@ -560,6 +584,8 @@ def run(
         "quick": quick,
         "demo_size": size,
         "demo_seconds": demo_s,
+        "cold": cold,
+        "protocol_cache": protocol_cache,
         "server": options.describe(),
         "load": load.describe(),
         "rounds": rounds,
@@ -622,6 +648,8 @@ def report(payload: dict[str, Any]) -> str:
     checks = payload["checks"]
     lines = [
         f"{payload['server']} on PostgreSQL, {payload['load']}, {payload['rounds']} round(s), "
+        f"{'fresh servers for every run (cold)' if payload.get('cold') else 'after a warm-up'}, "
+        f"{'' if payload.get('protocol_cache', True) else 'WITHOUT services/compat.py, '}"
         f"demo --size {payload['demo_size']} ({payload['issues']['progress']} issues for progress)",
         table(
             [
@@ -668,6 +696,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"], help="both servers")
     parser.add_argument("--worker-threads", type=int, default=4, help="gthread: threads per worker")
     parser.add_argument("--keep", action="store_true", help="keep the databases (names are printed)")
+    parser.add_argument(
+        "--no-protocol-cache",
+        action="store_true",
+        help="rectify without services/compat.py (the side-by-side run of issue 7)",
+    )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="start both servers afresh for every run, no warm-up (as a user meets them)",
+    )
     parser.add_argument("--results-dir", type=Path, default=None, help="where the JSON goes")
     args = parser.parse_args(argv)
 
@@ -686,6 +724,8 @@ def main(argv: list[str] | None = None) -> int:
         load=Load(args.threads, args.connections, duration),
         options=ServerOptions(worker_class=args.worker_class, threads=args.worker_threads),
         keep=args.keep,
+        cold=args.cold,
+        protocol_cache=not args.no_protocol_cache,
     )
     payload["machine"] = host
     payload["argv"] = sys.argv

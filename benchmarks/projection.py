@@ -1,17 +1,21 @@
-"""Projection catch-up: how fast the projector rebuilds the read model.
+"""Projection catch-up: how fast the projections rebuild the read model.
 
 Loads the demo city (``DemoCity(services, size=N).load()``, the code behind
 ``rectify demo``) into a fresh database, projects it once (untimed: the
-first pass also warms the database's caches), then times
-``services.projector.rebuild()`` several times. A rebuild empties the read
-tables, resets the position and catches up over the whole log with the
-projector's own aggregate cache cleared, so every rebuild does the same work.
+first pass also warms the database's caches), then times a rebuild of every
+projection (``org``, then ``issues``) several times. A rebuild empties a
+projection's tables, resets its position and catches up over the whole log
+with its own aggregate cache cleared, so every rebuild does the same work.
 
 events/s = the log's head position (``services.projector.head()``, every
-event in the log) / seconds. The projector reads only the topics it projects
-(campaign numbering events are filtered out by the database), so the number
-of events it decodes and applies is reported too, and so are the demo load's
-time and the first catch-up after it.
+event in the log) / the seconds of all the projections' rebuilds together;
+each projection's own seconds are reported too, and the CPU seconds this
+process spent (a figure less at the mercy of a loaded machine; the
+database's CPU is not in it). A projection reads only its
+topics (campaign numbering events are filtered out by the database), so the
+number of events the projections decode and apply is reported too (a unit's
+events are read by both), and so are the demo load's time and the first
+catch-up after it.
 
 Diagnostics: ``--projector-cache N`` (repeatable) also rebuilds with a
 projector whose aggregate cache holds N aggregates; ``--es-env KEY=VALUE``
@@ -26,32 +30,50 @@ import cProfile
 import gc
 import io
 import pstats
+import time
 from pathlib import Path
 from typing import Any
 
 from benchmarks.common import database, log, summary, table, timed, verdict
 from services.bootstrap import build
-from services.demo import DemoCity
-from services.read_model.projector import Projector
+from services.demo import DemoCity, demo_clock
+from services.read_model.projector import Projector, projections
 from services.settings import Settings
 
 TARGET_EVENTS_PER_S = 10_000
 
 
 def _projected_events(services: Any) -> int:
-    """How many events of the log pass the projector's topic filter."""
+    """How many events of the log pass the projections' topic filters (summed)."""
     recorder = services.app.recorder
     head = services.projector.head()
-    count = start = 0
-    while start < head:
-        page = recorder.select_notifications(
-            start=start, limit=50_000, stop=head, topics=services.projector.topics, inclusive_of_start=False
-        )
-        if not page:
-            break
-        count += len(page)
-        start = page[-1].id
+    count = 0
+    for runner in services.projector.runners.values():
+        start = 0
+        while start < head:
+            page = recorder.select_notifications(
+                start=start, limit=50_000, stop=head, topics=runner.topics, inclusive_of_start=False
+            )
+            if not page:
+                break
+            count += len(page)
+            start = page[-1].id
     return count
+
+
+def _cache_size(projector: Projector) -> int:
+    return max(r.projection.replay.cache_size for r in projector.runners.values())  # type: ignore[attr-defined]
+
+
+def _rebuild(projector: Projector) -> tuple[dict[str, float], float]:
+    """Rebuilds each projection in turn: the seconds of each, and the CPU
+    seconds this process spent (both threads; the database's are not counted)."""
+    seconds = {}
+    cpu = time.process_time()
+    for name, runner in projector.runners.items():
+        s, _ = timed(runner.rebuild)
+        seconds[name] = s
+    return seconds, time.process_time() - cpu
 
 
 def _profile(projector: Projector, path: Path) -> str:
@@ -82,7 +104,9 @@ def measure(
     """One demo load, then ``repeat`` rebuilds for each projector cache size
     (``None``: the projector the composition root builds)."""
     with database(kind, "projection") as db:
-        services = build(Settings(data_dir=db.data_dir, database_url=db.url, eventsourcing_env=es_env))
+        services = build(
+            Settings(data_dir=db.data_dir, database_url=db.url, eventsourcing_env=es_env), clock=demo_clock()
+        )
         results = []
         try:
             services.init()
@@ -96,23 +120,33 @@ def measure(
             for cache_size in cache_sizes:
                 projector = services.projector
                 if cache_size is not None:
-                    projector = Projector(services.app, services.writer, tz=services.settings.tz)
-                    projector.cache_size = cache_size
+                    projector = Projector(
+                        services.app, services.writer, projections(services.app, tz=services.settings.tz)
+                    )
+                    for runner in projector.runners.values():
+                        runner.projection.replay.cache_size = cache_size  # type: ignore[attr-defined]
                 seconds = []
+                per_projection: list[dict[str, float]] = []
+                cpu_seconds: list[float] = []
                 for n in range(repeat):
                     gc.collect()
-                    s, moved = timed(projector.rebuild)
-                    assert moved == head, (moved, head)
+                    each, cpu = _rebuild(projector)
+                    s = sum(each.values())
+                    assert projector.position() == head, (projector.position(), head)
                     seconds.append(s)
+                    per_projection.append(each)
+                    cpu_seconds.append(cpu)
+                    parts = ", ".join(f"{name} {v:.2f} s" for name, v in each.items())
                     log(
-                        f"[projection/{kind}] cache {projector.cache_size:,} rebuild {n + 1}/{repeat}: "
-                        f"{s:.2f} s, {head / s:,.0f} events/s"
+                        f"[projection/{kind}] cache {_cache_size(projector):,} rebuild {n + 1}/{repeat}: "
+                        f"{s:.2f} s ({parts}), {head / s:,.0f} events/s; "
+                        f"this process's CPU {cpu:.2f} s ({head / cpu:,.0f} events per CPU second)"
                     )
                 assert projector.lag() == 0
                 profile = None
                 if profile_dir is not None:
                     profile = _profile(
-                        projector, profile_dir / f"projection-{kind}-{size}-{projector.cache_size}"
+                        projector, profile_dir / f"projection-{kind}-{size}-{_cache_size(projector)}"
                     )
                 rates = [head / s for s in seconds]
                 stats = summary(rates)
@@ -121,7 +155,9 @@ def measure(
                         "database": kind,
                         "size": size,
                         "eventsourcing_env": es_env,
-                        "projector_cache_size": projector.cache_size,
+                        "projector_cache_size": _cache_size(projector),
+                        "rebuild_s_per_projection": per_projection,
+                        "rebuild_process_cpu_s": cpu_seconds,
                         "head": head,
                         "projected_events": projected,
                         "demo_load_s": load_s,

@@ -36,9 +36,40 @@ from services.settings import Settings
 ROUNDS = 100
 
 
-def checker(url: str, data_dir: str, pipe: Connection) -> None:
+class BoundedCache:
+    """The simpler alternative to ``services/user_watch.py`` (issue 7): trust a
+    user checked for real for ``max_age_s``, forget it when this process
+    changes it, listen to nothing. Same interface, benchmark only."""
+
+    def __init__(self, max_age_s: float = 1.0, maxsize: int = 10_000) -> None:
+        self.max_age_s = max_age_s
+        self.maxsize = maxsize
+        self._marks: dict[UUID, float] = {}
+
+    def epoch(self, user_id: UUID) -> tuple[int, int]:
+        return (0, 0)
+
+    def verified(self, user_id: UUID, epoch: tuple[int, int]) -> None:
+        if len(self._marks) >= self.maxsize:
+            self._marks.pop(next(iter(self._marks)))
+        self._marks[user_id] = time.monotonic()
+
+    def is_current(self, user_id: UUID) -> bool:
+        mark = self._marks.get(user_id)
+        return mark is not None and time.monotonic() - mark < self.max_age_s
+
+    def changed(self, user_id: UUID) -> None:
+        self._marks.pop(user_id, None)
+
+    def close(self) -> None:
+        self._marks.clear()
+
+
+def checker(url: str, data_dir: str, pipe: Connection, cache: str) -> None:
     services = build(Settings(data_dir=Path(data_dir), database_url=url))
     app = services.app
+    if cache == "bounded":
+        app.user_watch = BoundedCache()  # type: ignore[assignment]
     watch = app.user_watch
     assert watch is not None
     while (token := pipe.recv()) is not None:
@@ -56,7 +87,7 @@ def checker(url: str, data_dir: str, pipe: Connection) -> None:
     services.close()
 
 
-def run(rounds: int) -> dict[str, object]:
+def run(rounds: int, cache: str = "watch") -> dict[str, object]:
     with database("postgres", "revocation") as db:
         settings = Settings(data_dir=db.data_dir, database_url=db.url)
         services = build(settings)
@@ -66,7 +97,7 @@ def run(rounds: int) -> dict[str, object]:
         app.create_user(sys_actor, username="reader", role="leader", unit="C", password="a long password 1")
         ctx = multiprocessing.get_context("spawn")
         ours, theirs = ctx.Pipe()
-        proc = ctx.Process(target=checker, args=(db.url, str(db.data_dir), theirs))
+        proc = ctx.Process(target=checker, args=(db.url, str(db.data_dir), theirs, cache))
         proc.start()
         latencies = []
         try:
@@ -91,17 +122,23 @@ def run(rounds: int) -> dict[str, object]:
         "p95": ordered[max(0, round(0.95 * len(ordered)) - 1)],
         "max": ordered[-1],
     }
-    return {"machine": machine(), "rounds": rounds, "latency_ms": spread, "raw_ms": latencies}
+    return {"machine": machine(), "rounds": rounds, "cache": cache, "latency_ms": spread, "raw_ms": latencies}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.revocation", description=__doc__)
     parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument(
+        "--cache",
+        choices=["watch", "bounded"],
+        default="watch",
+        help="the checker's user cache: the user watch, or the simpler bounded cache (1 s)",
+    )
     args = parser.parse_args(argv)
     if not postgres_available():
         parser.error("needs PostgreSQL (RECTIFY_BENCH_PG_SERVER)")
-    log(f"[revocation] {args.rounds} rounds")
-    payload = run(args.rounds)
+    log(f"[revocation] {args.rounds} rounds, {args.cache} cache")
+    payload = run(args.rounds, args.cache)
     lat = payload["latency_ms"]
     print("a revoked token refused by another process, ms after revoke_token returned:")
     print("  " + ", ".join(f"{k} {v:.2f}" for k, v in lat.items()))

@@ -68,12 +68,20 @@ ASSIGNEE_ACTIONS = frozenset(
 
 def check_role(actor: Actor, action: str) -> None:
     if action not in ROLE_ACTIONS.get(actor.role, frozenset()):
-        raise Forbidden(f"the role {actor.role} may not {action}")
+        raise Forbidden(
+            f"the role {actor.role} may not {action}",
+            code="role_forbidden",
+            params={"role": str(actor.role), "action": str(action)},
+        )
 
 
 def check_assignee(actor: Actor, action: str, assigned_units: Iterable[str]) -> None:
     if action in ASSIGNEE_ACTIONS and actor.unit not in set(assigned_units):
-        raise Forbidden(f"only handlers of the lead or a co unit may {action}")
+        raise Forbidden(
+            f"only handlers of the lead or a co unit may {action}",
+            code="not_assignee",
+            params={"action": str(action)},
+        )
 
 
 def may_see(actor: Actor, location: str, assigned_units: Iterable[str], within: Within) -> bool:
@@ -119,7 +127,11 @@ ADMIN_ACTIONS: dict[str, frozenset[Role]] = {
 def check_admin(actor: Actor, action: str) -> None:
     """403 unless the actor's role may take the administrative ``action``."""
     if actor.role not in ADMIN_ACTIONS.get(action, frozenset()):
-        raise Forbidden(f"the role {actor.role} may not {action.replace('_', ' ')}")
+        raise Forbidden(
+            f"the role {actor.role} may not {action.replace('_', ' ')}",
+            code="role_forbidden",
+            params={"role": str(actor.role), "action": action},
+        )
 
 
 def check_may_read_user(actor: Actor, username: str) -> None:

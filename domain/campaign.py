@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.access import MANAGE_CAMPAIGNS, check_admin
 from domain.actor import Actor
+from domain.clock import Timestamped
 from domain.errors import InvalidInput
 from domain.reason import check_reason
 from domain.taxonomy import aspect_added, aspect_changed, category_added, category_changed, retired
@@ -24,14 +25,19 @@ def campaign_id(code: str) -> UUID:
 def check_code(code: str, field: str = "code", limit: int = 40) -> str:
     code = (code or "").strip()
     if not code or len(code) > limit or not set(code) <= CODE_CHARS | {"-"}:
-        raise InvalidInput(f"{field} must be 1 to {limit} letters, digits, '-' or '_'", field)
+        raise InvalidInput(
+            f"{field} must be 1 to {limit} letters, digits, '-' or '_'",
+            field,
+            code="invalid_code",
+            params={"limit": limit},
+        )
     return code
 
 
 def check_taxonomy(aspects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``[{code, name, categories: [{code, name}]}]``; codes unique, names given."""
     if not aspects:
-        raise InvalidInput("a campaign needs at least one aspect", "aspects")
+        raise InvalidInput("a campaign needs at least one aspect", "aspects", code="aspects_required")
     seen_aspects: set[str] = set()
     seen_categories: set[str] = set()
     clean = []
@@ -39,22 +45,47 @@ def check_taxonomy(aspects: list[dict[str, Any]]) -> list[dict[str, Any]]:
         code = check_code(str(a.get("code", "")), "aspects.code")
         name = str(a.get("name", "")).strip()
         if not name:
-            raise InvalidInput(f"aspect {code} needs a name", "aspects.name")
+            raise InvalidInput(
+                f"aspect {code} needs a name",
+                "aspects.name",
+                code="aspect_name_required",
+                params={"aspect": code},
+            )
         if code in seen_aspects:
-            raise InvalidInput(f"aspect code {code} appears twice", "aspects.code")
+            raise InvalidInput(
+                f"aspect code {code} appears twice",
+                "aspects.code",
+                code="duplicate_aspect",
+                params={"aspect": code},
+            )
         seen_aspects.add(code)
         categories = []
         for c in a.get("categories") or []:
             ccode = check_code(str(c.get("code", "")), "aspects.categories.code")
             cname = str(c.get("name", "")).strip()
             if not cname:
-                raise InvalidInput(f"category {ccode} needs a name", "aspects.categories.name")
+                raise InvalidInput(
+                    f"category {ccode} needs a name",
+                    "aspects.categories.name",
+                    code="category_name_required",
+                    params={"category": ccode},
+                )
             if ccode in seen_categories:
-                raise InvalidInput(f"category code {ccode} appears twice", "aspects.categories.code")
+                raise InvalidInput(
+                    f"category code {ccode} appears twice",
+                    "aspects.categories.code",
+                    code="duplicate_category",
+                    params={"category": ccode},
+                )
             seen_categories.add(ccode)
             categories.append({"code": ccode, "name": cname})
         if not categories:
-            raise InvalidInput(f"aspect {code} needs at least one category", "aspects.categories")
+            raise InvalidInput(
+                f"aspect {code} needs at least one category",
+                "aspects.categories",
+                code="categories_required",
+                params={"aspect": code},
+            )
         clean.append({"code": code, "name": name, "categories": categories})
     return clean
 
@@ -62,9 +93,9 @@ def check_taxonomy(aspects: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def check_campaign_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise InvalidInput("name must not be empty", "name")
+        raise InvalidInput("name must not be empty", "name", code="field_required")
     if len(name) > 200:
-        raise InvalidInput("name has at most 200 characters", "name")
+        raise InvalidInput("name has at most 200 characters", "name", code="too_long", params={"limit": 200})
     return name
 
 
@@ -72,7 +103,7 @@ def check_deadline(deadline: date | str) -> date:
     try:
         return deadline if isinstance(deadline, date) else date.fromisoformat(str(deadline))
     except ValueError:
-        raise InvalidInput("deadline must be a date YYYY-MM-DD", "deadline") from None
+        raise InvalidInput("deadline must be a date YYYY-MM-DD", "deadline", code="invalid_date") from None
 
 
 class Campaign(Aggregate):
@@ -91,7 +122,7 @@ class Campaign(Aggregate):
     def create_id(code: str, **_: Any) -> UUID:
         return campaign_id(code)
 
-    class Event(Aggregate.Event):
+    class Event(Timestamped, Aggregate.Event):
         actor: dict[str, str]
 
     class Started(Event, Aggregate.Created):
@@ -146,15 +177,35 @@ class Campaign(Aggregate):
         even when retired."""
         found = self._aspect(aspect)
         if found is None:
-            raise InvalidInput(f"aspect {aspect!r} is not in campaign {self.code}", "aspect")
+            raise InvalidInput(
+                f"aspect {aspect!r} is not in campaign {self.code}",
+                "aspect",
+                code="unknown_aspect",
+                params={"aspect": aspect, "campaign": self.code},
+            )
         if self.category_aspect(category) != aspect:
-            raise InvalidInput(f"category {category!r} is not in aspect {aspect}", "category")
+            raise InvalidInput(
+                f"category {category!r} is not in aspect {aspect}",
+                "category",
+                code="unknown_category",
+                params={"category": category, "aspect": aspect},
+            )
         if kept == (aspect, category):
             return
         if retired(found):
-            raise InvalidInput(f"aspect {aspect!r} is retired: no new problem may use it", "aspect")
+            raise InvalidInput(
+                f"aspect {aspect!r} is retired: no new problem may use it",
+                "aspect",
+                code="aspect_retired",
+                params={"aspect": aspect},
+            )
         if retired(self._category(category) or {}):
-            raise InvalidInput(f"category {category!r} is retired: no new problem may use it", "category")
+            raise InvalidInput(
+                f"category {category!r} is retired: no new problem may use it",
+                "category",
+                code="category_retired",
+                params={"category": category},
+            )
 
     # -- admin changes: each records who (``actor``) and why (``reason``); a
     # change to what the campaign already is records nothing.
@@ -279,7 +330,10 @@ class Campaign(Aggregate):
                 owner = self.category_aspect(c["code"])
                 if owner is not None and owner != a["code"]:
                     raise InvalidInput(
-                        f"category {c['code']} belongs to aspect {owner}: a category cannot move", "aspects"
+                        f"category {c['code']} belongs to aspect {owner}: a category cannot move",
+                        "aspects",
+                        code="category_cannot_move",
+                        params={"category": c["code"], "aspect": owner},
                     )
             if current is None:
                 changes.append(

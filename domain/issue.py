@@ -24,6 +24,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.access import REPORT, check_assignee, check_role
 from domain.actor import Actor, Role
 from domain.campaign import Campaign
+from domain.clock import Timestamped
 from domain.errors import Forbidden, InvalidInput, TransitionNotAllowed
 from domain.lifecycle import OPEN_STATUSES, Action, Status, next_status
 from domain.vocabulary import Severity, Source
@@ -58,9 +59,11 @@ def issue_code(campaign_code: str, number: int) -> str:
 def _text(value: str, field: str, *, limit: int = MAX_TEXT, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise InvalidInput(f"{field} must not be empty", field)
+        raise InvalidInput(f"{field} must not be empty", field, code="field_required")
     if len(value) > limit:
-        raise InvalidInput(f"{field} has at most {limit} characters", field)
+        raise InvalidInput(
+            f"{field} has at most {limit} characters", field, code="too_long", params={"limit": limit}
+        )
     return value
 
 
@@ -70,7 +73,7 @@ def _date(value: date | str, field: str) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise InvalidInput(f"{field} must be a date YYYY-MM-DD", field) from None
+        raise InvalidInput(f"{field} must be a date YYYY-MM-DD", field, code="invalid_date") from None
 
 
 def _enum(value: str, enum: type[Source] | type[Severity], field: str) -> str:
@@ -78,7 +81,9 @@ def _enum(value: str, enum: type[Source] | type[Severity], field: str) -> str:
         return str(enum(value))
     except ValueError:
         allowed = ", ".join(e.value for e in enum)
-        raise InvalidInput(f"{field} must be one of {allowed}", field) from None
+        raise InvalidInput(
+            f"{field} must be one of {allowed}", field, code="invalid_choice", params={"allowed": allowed}
+        ) from None
 
 
 class Issue(Aggregate):
@@ -137,7 +142,7 @@ class Issue(Aggregate):
         return uuid5(campaign_id, f"issue-{number}")
 
     # -- base event -------------------------------------------------------------
-    class Event(Aggregate.Event):
+    class Event(Timestamped, Aggregate.Event):
         actor: dict[str, str]
 
     # -- reported (created) -----------------------------------------------------
@@ -181,7 +186,7 @@ class Issue(Aggregate):
         campaign.check_classification(aspect, category)
         found = _date(discovered_at, "discovered_at")
         if not unit:
-            raise InvalidInput("unit must name the unit where the problem is", "unit")
+            raise InvalidInput("unit must name the unit where the problem is", "unit", code="field_required")
         number = campaign.allocate_issue_number(actor)
         return cls(
             actor=actor.as_record(),
@@ -284,7 +289,10 @@ class Issue(Aggregate):
         check_assignee(actor, action, self.assigned_units)
         verifying = action in (Action.PASS_VERIFICATION, Action.FAIL_VERIFICATION)
         if verifying and self.submitted_by and actor.user_id == self.submitted_by:
-            raise Forbidden("the verifier may not be the user who submitted the rectification")
+            raise Forbidden(
+                "the verifier may not be the user who submitted the rectification",
+                code="verifier_is_submitter",
+            )
 
     def _check(self, actor: Actor, action: Action) -> Status:
         self.authorize(actor, action)
@@ -367,10 +375,12 @@ class Issue(Aggregate):
         co_deadlines: dict[str, date | str] | None = None,
     ) -> list[Assignment]:
         if not lead:
-            raise InvalidInput("lead must name the lead unit", "lead")
+            raise InvalidInput("lead must name the lead unit", "lead", code="field_required")
         co = [c for c in dict.fromkeys(co) if c]
         if lead in co:
-            raise InvalidInput("the lead unit cannot also be a co unit", "co")
+            raise InvalidInput(
+                "the lead unit cannot also be a co unit", "co", code="lead_also_co", params={"unit": lead}
+            )
         co_deadlines = co_deadlines or {}
         return [Assignment(lead, LEAD, deadline)] + [
             Assignment(c, CO, _date(co_deadlines.get(c, deadline), "co_deadlines")) for c in co
@@ -404,7 +414,7 @@ class Issue(Aggregate):
         """Changes the units; deadlines stay (new units take the lead's deadline)."""
         reason = _text(reason, "reason")
         kept = {a.unit: a.deadline for a in self.assignments}
-        lead_deadline = self.deadline or date.today()
+        lead_deadline = self.deadline or self.discovered_at  # no deadline: not assigned, refused below
         assignments = self._new_assignments(
             lead,
             co,
@@ -447,11 +457,16 @@ class Issue(Aggregate):
     def attach_evidence(self, actor: Actor, *, files: list[dict[str, Any]], note: str = "") -> None:
         """``files``: ``{id, name, size, sha256, content_type, storage_key}`` each."""
         if not files:
-            raise InvalidInput("attach at least one file", "file")
+            raise InvalidInput("attach at least one file", "file", code="file_required")
         for f in files:
             missing = {"id", "name", "size", "sha256", "storage_key"} - set(f)
             if missing:
-                raise InvalidInput(f"evidence metadata lacks {sorted(missing)}", "file")
+                raise InvalidInput(
+                    f"evidence metadata lacks {sorted(missing)}",
+                    "file",
+                    code="evidence_metadata_incomplete",
+                    params={"missing": sorted(missing)},
+                )
         note = _text(note, "note", required=False)
         self._check(actor, Action.ATTACH_EVIDENCE)
         self._evidence_attached(actor=actor.as_record(), unit=actor.unit, files=list(files), note=note)
@@ -473,11 +488,19 @@ class Issue(Aggregate):
         reason = _text(reason, "reason")
         current = self.assignment_of(actor.unit)  # None: _check refuses the actor
         if current is not None and wanted <= current.deadline:
-            raise InvalidInput("an extension must move the deadline later", "deadline")
+            raise InvalidInput(
+                "an extension must move the deadline later",
+                "deadline",
+                code="extension_not_later",
+                params={"deadline": current.deadline.isoformat()},
+            )
         status = self._check(actor, Action.REQUEST_EXTENSION)
         if self.pending_extension is not None:
             raise TransitionNotAllowed(
-                Action.REQUEST_EXTENSION, status, "an extension request is already waiting for a decision"
+                Action.REQUEST_EXTENSION,
+                status,
+                "an extension request is already waiting for a decision",
+                code="extension_pending",
             )
         self._extension_requested(
             actor=actor.as_record(), unit=actor.unit, deadline=wanted.isoformat(), reason=reason
@@ -504,7 +527,10 @@ class Issue(Aggregate):
         request = self.pending_extension
         if request is None:
             raise TransitionNotAllowed(
-                Action.DECIDE_EXTENSION, status, "there is no extension request to decide"
+                Action.DECIDE_EXTENSION,
+                status,
+                "there is no extension request to decide",
+                code="no_extension_request",
             )
         if granted:
             current = self.assignment_of(request["unit"])
@@ -584,7 +610,9 @@ class Issue(Aggregate):
         """``letter`` names the letter (its number and 文号) the problem is listed in."""
         self._check(actor, Action.ISSUE_SUPERVISION_LETTER)
         if self.assignment_of(unit) is None:
-            raise InvalidInput(f"the issue is not assigned to {unit}", "unit")
+            raise InvalidInput(
+                f"the issue is not assigned to {unit}", "unit", code="not_assigned_to", params={"unit": unit}
+            )
         self._supervision_letter_issued(actor=actor.as_record(), unit=unit, letter=dict(letter))
 
     @event(SupervisionLetterIssued)
@@ -684,9 +712,14 @@ class Issue(Aggregate):
         """Rejects this problem as a duplicate of ``original``."""
         reason = _text(reason, "reason", required=False) or f"duplicate of {original.code}"
         if original.id == self.id:
-            raise InvalidInput("an issue cannot duplicate itself", "duplicate_of")
+            raise InvalidInput("an issue cannot duplicate itself", "duplicate_of", code="duplicate_of_itself")
         if original.status is Status.REJECTED:
-            raise InvalidInput("the original is itself rejected", "duplicate_of")
+            raise InvalidInput(
+                "the original is itself rejected",
+                "duplicate_of",
+                code="duplicate_of_rejected",
+                params={"issue": original.code},
+            )
         self._check(actor, Action.MERGE_AS_DUPLICATE)
         self._merged_as_duplicate(
             actor=actor.as_record(),

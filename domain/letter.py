@@ -10,6 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor
+from domain.clock import Timestamped
 from domain.errors import InvalidInput
 
 LETTER_BOOK_ID: UUID = uuid5(NAMESPACE_URL, "rectify:letter-book")
@@ -34,7 +35,7 @@ class LetterBook(Aggregate):
     def create_id(**_: Any) -> UUID:
         return LETTER_BOOK_ID
 
-    class Event(Aggregate.Event):
+    class Event(Timestamped, Aggregate.Event):
         actor: dict[str, str]
 
     class Opened(Event, Aggregate.Created):
@@ -72,7 +73,7 @@ class LetterBook(Aggregate):
         subject: str = "",
     ) -> dict[str, Any]:
         if not issues:
-            raise InvalidInput("a letter lists at least one issue", "issues")
+            raise InvalidInput("a letter lists at least one issue", "issues", code="letter_without_issues")
         seq_key = f"{kind}:{issued_on.year}"
         seq = self.per_kind_year.get(seq_key, 0) + 1
         doc_no = f"{self.issuer}{DOC_NO_WORD[kind]}〔{issued_on.year}〕{seq}号"

@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.access import MANAGE_UNITS, check_admin
 from domain.actor import Actor
 from domain.campaign import check_code
+from domain.clock import Timestamped
 from domain.errors import InvalidInput
 from domain.reason import check_reason
 from domain.vocabulary import UnitKind
@@ -22,9 +23,9 @@ def unit_id(code: str) -> UUID:
 def check_unit_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise InvalidInput("name must not be empty", "name")
+        raise InvalidInput("name must not be empty", "name", code="field_required")
     if len(name) > 100:
-        raise InvalidInput("name has at most 100 characters", "name")
+        raise InvalidInput("name has at most 100 characters", "name", code="too_long", params={"limit": 100})
     return name
 
 
@@ -47,7 +48,7 @@ class Unit(Aggregate):
     def create_id(code: str, **_: Any) -> UUID:
         return unit_id(code)
 
-    class Event(Aggregate.Event):
+    class Event(Timestamped, Aggregate.Event):
         actor: dict[str, str]
 
     class Added(Event, Aggregate.Created):
@@ -64,12 +65,19 @@ class Unit(Aggregate):
         code = check_code(code)
         name = check_unit_name(name)
         if parent is not None and not parent.active:
-            raise InvalidInput(f"unit {parent.code} is closed: no new unit goes under it", "parent")
+            raise InvalidInput(
+                f"unit {parent.code} is closed: no new unit goes under it",
+                "parent",
+                code="unit_closed",
+                params={"unit": parent.code},
+            )
         try:
             kind = str(UnitKind(kind))
         except ValueError:
             allowed = ", ".join(k.value for k in UnitKind)
-            raise InvalidInput(f"kind must be one of {allowed}", "kind") from None
+            raise InvalidInput(
+                f"kind must be one of {allowed}", "kind", code="invalid_choice", params={"allowed": allowed}
+            ) from None
         path = [*parent.path, code] if parent is not None else [code]
         return cls(
             actor=actor.as_record(),
@@ -127,15 +135,23 @@ class Unit(Aggregate):
         itself or a unit below it, never under a closed unit; the root stays."""
         check_admin(actor, MANAGE_UNITS)
         if self.parent is None:
-            raise InvalidInput("the root unit cannot move", "parent")
+            raise InvalidInput("the root unit cannot move", "parent", code="root_cannot_move")
         if parent.code == self.parent:
             return False
         if self.code in parent.path:
             raise InvalidInput(
-                f"unit {self.code} cannot move under itself or a unit below it ({parent.code})", "parent"
+                f"unit {self.code} cannot move under itself or a unit below it ({parent.code})",
+                "parent",
+                code="move_under_itself",
+                params={"unit": self.code, "parent": parent.code},
             )
         if not parent.active:
-            raise InvalidInput(f"unit {parent.code} is closed: no unit moves under it", "parent")
+            raise InvalidInput(
+                f"unit {parent.code} is closed: no unit moves under it",
+                "parent",
+                code="unit_closed",
+                params={"unit": parent.code},
+            )
         self._moved(
             actor=actor.as_record(),
             parent=parent.code,
@@ -177,7 +193,7 @@ class Unit(Aggregate):
     def close(self, actor: Actor, *, reason: str = "") -> bool:
         check_admin(actor, MANAGE_UNITS)
         if self.parent is None:
-            raise InvalidInput("the root unit cannot be closed", "active")
+            raise InvalidInput("the root unit cannot be closed", "active", code="root_cannot_close")
         if not self.active:
             return False
         self._closed(actor=actor.as_record(), reason=check_reason(reason))
@@ -204,7 +220,9 @@ class Unit(Aggregate):
     def check_open(self, field: str = "unit") -> None:
         """422 when the unit is closed (no new problems or assignments)."""
         if not self.active:
-            raise InvalidInput(f"unit {self.code} is closed", field)
+            raise InvalidInput(
+                f"unit {self.code} is closed", field, code="unit_closed", params={"unit": self.code}
+            )
 
 
 ORGANISATION_ID: UUID = uuid5(NAMESPACE_URL, "rectify:organisation")
@@ -219,7 +237,7 @@ class Organisation(Aggregate):
     def create_id(**_: Any) -> UUID:
         return ORGANISATION_ID
 
-    class Founded(Aggregate.Created):
+    class Founded(Timestamped, Aggregate.Created):
         actor: dict[str, str]
         root: str
 

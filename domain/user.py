@@ -9,6 +9,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.access import MANAGE_USERS, check_admin
 from domain.actor import Actor, Role
+from domain.clock import Timestamped
 from domain.errors import Forbidden, InvalidInput
 from domain.reason import check_reason
 
@@ -23,7 +24,11 @@ def user_id(username: str) -> UUID:
 def check_username(username: str) -> str:
     username = (username or "").strip().lower()
     if not (2 <= len(username) <= 40) or not set(username) <= USERNAME_CHARS:
-        raise InvalidInput("username must be 2 to 40 lower-case letters, digits, '.', '-' or '_'", "username")
+        raise InvalidInput(
+            "username must be 2 to 40 lower-case letters, digits, '.', '-' or '_'",
+            "username",
+            code="invalid_username",
+        )
     return username
 
 
@@ -34,7 +39,9 @@ def check_role_name(role: str) -> Role:
         r = Role.SYSTEM
     if r is Role.SYSTEM:
         allowed = ", ".join(r.value for r in ASSIGNABLE_ROLES)
-        raise InvalidInput(f"role must be one of {allowed}", "role") from None
+        raise InvalidInput(
+            f"role must be one of {allowed}", "role", code="invalid_choice", params={"allowed": allowed}
+        ) from None
     return r
 
 
@@ -42,7 +49,7 @@ def check_user_name(name: str, username: str) -> str:
     """A display name: at most 100 characters; empty means the username."""
     name = (name or "").strip()
     if len(name) > 100:
-        raise InvalidInput("name has at most 100 characters", "name")
+        raise InvalidInput("name has at most 100 characters", "name", code="too_long", params={"limit": 100})
     return name or username
 
 
@@ -70,7 +77,7 @@ class User(Aggregate):
     def as_actor(self) -> Actor:
         return Actor(str(self.id), self.username, self.role, self.unit)
 
-    class Event(Aggregate.Event):
+    class Event(Timestamped, Aggregate.Event):
         actor: dict[str, str]
 
     class Registered(Event, Aggregate.Created):
@@ -88,7 +95,7 @@ class User(Aggregate):
         username = check_username(username)
         r = check_role_name(role)
         if not unit:
-            raise InvalidInput("unit must name the user's unit", "unit")
+            raise InvalidInput("unit must name the user's unit", "unit", code="field_required")
         return cls(
             actor=actor.as_record(),
             username=username,
@@ -139,7 +146,7 @@ class User(Aggregate):
         _check_admin(actor)
         r = check_role_name(role)
         if not unit:
-            raise InvalidInput("unit must name the user's unit", "unit")
+            raise InvalidInput("unit must name the user's unit", "unit", code="field_required")
         if r is self.role and unit == self.unit:
             return False
         self._role_changed(actor=actor.as_record(), role=str(r), unit=unit, reason=check_reason(reason))
@@ -173,7 +180,9 @@ class User(Aggregate):
         (a reactivated account signs in again for new ones)."""
         _check_admin(actor)
         if actor.user_id == str(self.id):
-            raise InvalidInput("an admin cannot deactivate its own account", "active")
+            raise InvalidInput(
+                "an admin cannot deactivate its own account", "active", code="own_account_deactivation"
+            )
         if not self.active:
             return False
         self._deactivated(actor=actor.as_record(), reason=check_reason(reason))
@@ -208,7 +217,7 @@ class User(Aggregate):
         if actor.user_id != str(self.id):
             _check_admin(actor)
         if not self.active:
-            raise Forbidden("the account is deactivated")
+            raise Forbidden("the account is deactivated", code="account_deactivated")
         self._token_issued(actor=actor.as_record(), token_id=token_id, token_hash=token_hash, label=label)
 
     @event(TokenIssued)

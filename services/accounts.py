@@ -7,15 +7,18 @@ from domain.actor import Actor
 from domain.errors import DomainError, NotFound
 from domain.user import User, check_username, user_id
 from services.passwords import hash_password, password_matches
-from services.store import EventSourcedApp
+from services.store import EventSourcedApp, command
 from services.views import UserView
 
 
 class NotAuthenticated(DomainError):
     """Unknown user, wrong password, or a deactivated account (HTTP 401)."""
 
+    default_code = "not_authenticated"
+
 
 class AccountCommands(EventSourcedApp):
+    @command
     def create_user(
         self,
         actor: Actor,
@@ -46,7 +49,9 @@ class AccountCommands(EventSourcedApp):
         try:
             key = check_username(username)
         except DomainError:
-            raise NotFound(f"no user {username!r}") from None
+            raise NotFound(
+                f"no user {username!r}", code="unknown_user", params={"username": username}
+            ) from None
         return self._get(User, user_id(key), f"user {username!r}")
 
     def get_user(self, actor: Actor, username: str) -> UserView:
@@ -59,20 +64,23 @@ class AccountCommands(EventSourcedApp):
         try:
             user = self._user(username)
         except NotFound:
-            raise NotAuthenticated("unknown user") from None
+            raise NotAuthenticated(
+                "unknown user", code="unknown_user", params={"username": username}
+            ) from None
         if not user.active:
-            raise NotAuthenticated("the account is deactivated")
+            raise NotAuthenticated("the account is deactivated", code="account_deactivated")
         return user.as_actor
 
     def authenticate(self, username: str, password: str) -> Actor:
         try:
             user = self._user(username)
         except NotFound:
-            raise NotAuthenticated("wrong username or password") from None
+            raise NotAuthenticated("wrong username or password", code="wrong_password") from None
         if not password_matches(user.password_hash, password) or not user.active:
-            raise NotAuthenticated("wrong username or password")
+            raise NotAuthenticated("wrong username or password", code="wrong_password")
         return user.as_actor
 
+    @command
     def change_user_role(self, actor: Actor, username: str, *, role: str, unit: str) -> UserView:
         return self.update_user(actor, username, role=role, unit=unit)
 
@@ -82,6 +90,7 @@ class AccountCommands(EventSourcedApp):
         self._user(username)
         check_admin(actor, MANAGE_USERS)
 
+    @command
     def update_user(
         self,
         actor: Actor,
@@ -122,10 +131,12 @@ class AccountCommands(EventSourcedApp):
 
         return self._retrying(attempt)
 
+    @command
     def change_password(self, actor: Actor, username: str, *, password: str) -> None:
         user = self._user(username)
         user.change_password(actor, password_hash=hash_password(password))
         self._save(user)
 
+    @command
     def deactivate_user(self, actor: Actor, username: str, *, reason: str = "") -> UserView:
         return self.update_user(actor, username, active=False, reason=reason)

@@ -17,11 +17,12 @@ from domain.deadlines import Policy
 from domain.issue import Issue
 from services import user_watch
 from services.application import Rectify
+from services.clock import Clock, SystemClock
 from services.compat import cache_protocol_members
 from services.database import eventsourcing_env, is_sqlite, make_engine, schema_lock
 from services.deadlines import SweepResult
 from services.files import FileStore
-from services.read_model.projector import Projector
+from services.read_model.projector import Projector, projections
 from services.read_model.queries import Queries
 from services.settings import Settings
 from services.token_usage import TokenUsage
@@ -39,13 +40,19 @@ class Services:
     token_usage: TokenUsage
     _closed: bool = field(default=False, repr=False)
 
-    def init(self) -> bool:
-        """Creates the stores (safe to run twice). True when the read model
-        must be rebuilt because its schema changed."""
+    def init(self) -> list[str]:
+        """Creates the stores (safe to run twice): the event store's tables
+        and functions, the read tables, the file store. Returns the names of
+        the projections (re)created empty, because they were new or their
+        schema changed: the caller catches them up (with progress)."""
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         (self.settings.data_dir / "evidence").mkdir(exist_ok=True)
         (self.settings.data_dir / "documents").mkdir(exist_ok=True)
         with schema_lock(self.settings.database_url):
+            self.app.recorder.create_table()  # type: ignore[attr-defined]  # both recorders have it
+            if not is_sqlite(self.settings.database_url):
+                events_table: str = getattr(self.app.recorder, "events_table_name")  # noqa: B009
+                user_watch.install(self.settings.database_url, events_table)
             self.token_usage.setup()
             return self.projector.setup()
 
@@ -62,7 +69,7 @@ class Services:
         return self.app.sweep_deadlines(self.queries.open_issue_ids(), today=today)
 
     def readiness(self) -> dict[str, str]:
-        """Each backing service: "ok" or why not."""
+        """Each backing service and projection: "ok" or why not (and what to run)."""
         checks: dict[str, str] = {}
         try:
             with self.reader.connect() as conn:
@@ -70,6 +77,9 @@ class Services:
             checks["database"] = "ok"
         except Exception as e:  # any failure means not ready; say which
             checks["database"] = type(e).__name__
+        else:
+            for name, state in self.projector.status().items():
+                checks[f"projection {name}"] = state
         if self.settings.redis_url:
             try:
                 import redis
@@ -93,29 +103,40 @@ class Services:
         self.writer.dispose()
 
 
-def build(settings: Settings | None = None) -> Services:
+def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Services:
+    """Constructs the adapters, then the application from them. Creates no
+    table: :meth:`Services.init` (``rectify init``) does. ``clock`` is the
+    wall clock unless a test or the demo passes its own."""
     settings = settings or Settings.from_env()
+    clock = clock or SystemClock()
     cache_protocol_members()
-    env = {**eventsourcing_env(settings.database_url), **settings.eventsourcing_env}
-    with schema_lock(settings.database_url):  # the recorder creates its tables here
-        app = Rectify(env=env, tz=settings.tz)
-        if not is_sqlite(settings.database_url):
-            events_table: str = getattr(app.recorder, "events_table_name")  # noqa: B009 (PostgreSQL's recorder)
-            user_watch.install(settings.database_url, events_table)
-            app.user_watch = user_watch.UserWatch(settings.database_url)
-    app.files = FileStore(settings.data_dir / "evidence")
-    app.max_upload_bytes = settings.max_upload_bytes
-    app.deadline_policy = Policy(
+    env = {
+        **eventsourcing_env(settings.database_url),
+        "CREATE_TABLE": "false",
+        **settings.eventsourcing_env,
+    }
+    files = FileStore(settings.data_dir / "evidence")
+    policy = Policy(
         warn_days=settings.warn_days,
         escalate_days=settings.escalate_days,
         escalate_days_key=settings.escalate_days_key,
     )
+    watch = None if is_sqlite(settings.database_url) else user_watch.UserWatch(settings.database_url)
+    app = Rectify(
+        env=env,
+        tz=settings.tz,
+        clock=clock,
+        files=files,
+        policy=policy,
+        user_watch=watch,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     writer = make_engine(settings.database_url, writer=True)
     reader = make_engine(settings.database_url)
-    projector = Projector(app, writer, tz=settings.tz)
+    projector = Projector(app, writer, projections(app, tz=settings.tz))
     queries = Queries(
         reader,
         before_read=projector.ensure_current,
         replay=lambda issue_id, at: IssueView.of(app.issue_as_of(UUID(issue_id), at)),
     )
-    return Services(settings, app, projector, queries, reader, writer, TokenUsage(reader))
+    return Services(settings, app, projector, queries, reader, writer, TokenUsage(reader, clock))

@@ -14,6 +14,7 @@ from domain.deadlines import DeadlineAction, Policy, due_actions
 from domain.issue import Issue
 from domain.letter import LETTER_BOOK_ID, LetterBook, LetterKind
 from services.issues import IssueCommands
+from services.store import command
 
 #: How long a unit has to answer a supervision letter.
 RESPOND_WITHIN_DAYS = 7
@@ -44,6 +45,7 @@ class DeadlineCommands(IssueCommands):
         book = self._find(LetterBook, LETTER_BOOK_ID)
         return book if book is not None else LetterBook.open(actor)
 
+    @command
     def sweep_deadlines(
         self, candidates: list[str], *, today: date | None = None, actor: Actor | None = None
     ) -> SweepResult:
@@ -54,6 +56,7 @@ class DeadlineCommands(IssueCommands):
         findings = self.record_deadlines(candidates, today=today, actor=actor)
         return self.escalate_overdue(findings, today=today, actor=actor)
 
+    @command
     def record_deadlines(
         self,
         candidates: list[str],
@@ -84,6 +87,7 @@ class DeadlineCommands(IssueCommands):
                     findings.escalate.setdefault(unit, []).append(issue_id)
         return findings
 
+    @command
     def escalate_overdue(
         self, findings: DeadlineFindings, *, today: date, actor: Actor | None = None
     ) -> SweepResult:

@@ -14,6 +14,7 @@ from domain.errors import DomainError, InvalidInput, NotFound
 from domain.lifecycle import Action
 from services.files import FileStore
 from services.issues import IssueCommands
+from services.store import command
 from services.views import IssueView
 
 #: What rectification evidence may be: photos, PDF and office documents.
@@ -39,6 +40,8 @@ ALLOWED_TYPES = {
 
 class UploadTooLarge(DomainError):
     """A file is over the configured size limit (HTTP 413)."""
+
+    default_code = "upload_too_large"
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class EvidenceCommands(IssueCommands):
     files: FileStore
     max_upload_bytes: int = 20 * 1024 * 1024
 
+    @command
     def attach_evidence_files(
         self,
         actor: Actor,
@@ -90,16 +94,26 @@ class EvidenceCommands(IssueCommands):
         call stored are removed again."""
         with self.checked_command(actor, ref, Action.ATTACH_EVIDENCE, expected_version):
             if not uploads:
-                raise InvalidInput("attach at least one file", "file")
+                raise InvalidInput("attach at least one file", "file", code="file_required")
             checked = []
             for upload in uploads:
                 if len(upload.content) > self.max_upload_bytes:
-                    raise UploadTooLarge(f"{upload.name} is larger than {_size(self.max_upload_bytes)}")
+                    raise UploadTooLarge(
+                        f"{upload.name} is larger than {_size(self.max_upload_bytes)}",
+                        params={"name": upload.name, "limit": _size(self.max_upload_bytes)},
+                    )
                 if not upload.content:
-                    raise InvalidInput(f"{upload.name} is empty", "file")
+                    raise InvalidInput(
+                        f"{upload.name} is empty", "file", code="empty_file", params={"name": upload.name}
+                    )
                 kind = content_type_of(upload.content)
                 if kind is None:
-                    raise InvalidInput(f"{upload.name} is not an image, a PDF or an office document", "file")
+                    raise InvalidInput(
+                        f"{upload.name} is not an image, a PDF or an office document",
+                        "file",
+                        code="file_type_not_allowed",
+                        params={"name": upload.name},
+                    )
                 checked.append((upload, kind))
             stored: list[dict[str, Any]] = []
             created: list[str] = []
@@ -126,6 +140,12 @@ class EvidenceCommands(IssueCommands):
                 try:
                     path = self.files.open(meta["storage_key"])
                 except FileNotFoundError:
-                    raise NotFound("the evidence file is missing from the file store") from None
+                    raise NotFound(
+                        "the evidence file is missing from the file store", code="evidence_file_missing"
+                    ) from None
                 return EvidenceFile(path, meta["name"], meta.get("content_type", ""), meta["size"])
-        raise NotFound(f"no evidence {evidence_id} on this issue")
+        raise NotFound(
+            f"no evidence {evidence_id} on this issue",
+            code="unknown_evidence",
+            params={"evidence": evidence_id},
+        )

@@ -22,7 +22,7 @@ from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.issue import Issue
 from domain.lifecycle import Action
 from services.org import OrgCommands
-from services.store import resolve_issue_ref
+from services.store import command, resolve_issue_ref
 from services.views import HistoryEntry, IssueView
 
 # Event fields every event has; history shows the rest as ``data``.
@@ -34,7 +34,7 @@ class IssueCommands(OrgCommands):
     def _visible_issue(self, actor: Actor, ref: str | UUID) -> Issue:
         issue = self._find(Issue, resolve_issue_ref(ref))
         if issue is None or not self.may_see(actor, issue):
-            raise NotFound(f"no issue {ref}")
+            raise NotFound(f"no issue {ref}", code="unknown_issue", params={"issue": str(ref)})
         return issue
 
     def may_see(self, actor: Actor, issue: Issue) -> bool:
@@ -53,7 +53,7 @@ class IssueCommands(OrgCommands):
         for e in self.events_of(issue_id, until=as_of):
             issue = e.mutate(issue)
         if issue is None:
-            raise NotFound("the issue did not exist yet at that time")
+            raise NotFound("the issue did not exist yet at that time", code="issue_not_yet_reported")
         return issue
 
     def history(self, actor: Actor, ref: str | UUID, *, as_of: datetime | None = None) -> list[HistoryEntry]:
@@ -121,6 +121,7 @@ class IssueCommands(OrgCommands):
         return self._retrying(attempt, expected_version=expected_version)
 
     # -- commands -------------------------------------------------------------------
+    @command
     def report_issue(
         self,
         actor: Actor,
@@ -143,7 +144,7 @@ class IssueCommands(OrgCommands):
             camp = self._campaign(campaign)
             location = self._unit(unit)
             if not may_report_at(actor, location.code, self.within):
-                raise Forbidden("a clerk reports only problems inside its own unit")
+                raise Forbidden("a clerk reports only problems inside its own unit", code="outside_own_unit")
             issue = Issue.report(
                 actor=actor,
                 campaign=camp,
@@ -172,8 +173,9 @@ class IssueCommands(OrgCommands):
         except InvalidInput:
             return
         if not may_report_at(actor, location.code, self.within):
-            raise Forbidden("a clerk reports only problems inside its own unit")
+            raise Forbidden("a clerk reports only problems inside its own unit", code="outside_own_unit")
 
+    @command
     def reclassify(
         self,
         actor: Actor,
@@ -196,6 +198,7 @@ class IssueCommands(OrgCommands):
 
         return self._command(actor, ref, Action.RECLASSIFY, decide, expected_version)
 
+    @command
     def assign(
         self,
         actor: Actor,
@@ -217,6 +220,7 @@ class IssueCommands(OrgCommands):
 
         return self._command(actor, ref, Action.ASSIGN, decide, expected_version)
 
+    @command
     def dispute_assignment(
         self, actor: Actor, ref: str | UUID, *, reason: str, expected_version: int | None = None
     ) -> IssueView:
@@ -229,6 +233,7 @@ class IssueCommands(OrgCommands):
             expected_version,
         )
 
+    @command
     def reassign(
         self,
         actor: Actor,
@@ -249,6 +254,7 @@ class IssueCommands(OrgCommands):
 
         return self._command(actor, ref, Action.REASSIGN, decide, expected_version)
 
+    @command
     def report_progress(
         self, actor: Actor, ref: str | UUID, *, note: str, expected_version: int | None = None
     ) -> IssueView:
@@ -261,6 +267,7 @@ class IssueCommands(OrgCommands):
             expected_version,
         )
 
+    @command
     def attach_evidence(
         self,
         actor: Actor,
@@ -279,6 +286,7 @@ class IssueCommands(OrgCommands):
             expected_version,
         )
 
+    @command
     def request_extension(
         self,
         actor: Actor,
@@ -297,6 +305,7 @@ class IssueCommands(OrgCommands):
             expected_version,
         )
 
+    @command
     def decide_extension(
         self,
         actor: Actor,
@@ -315,6 +324,7 @@ class IssueCommands(OrgCommands):
             expected_version,
         )
 
+    @command
     def submit(
         self, actor: Actor, ref: str | UUID, *, summary: str, expected_version: int | None = None
     ) -> IssueView:
@@ -323,6 +333,7 @@ class IssueCommands(OrgCommands):
             actor, ref, Action.SUBMIT, lambda issue: issue.submit(actor, summary=summary), expected_version
         )
 
+    @command
     def verify(
         self,
         actor: Actor,
@@ -342,6 +353,7 @@ class IssueCommands(OrgCommands):
             expected_version,
         )
 
+    @command
     def reopen(
         self,
         actor: Actor,
@@ -360,6 +372,7 @@ class IssueCommands(OrgCommands):
             expected_version,
         )
 
+    @command
     def reject(
         self,
         actor: Actor,
@@ -379,11 +392,17 @@ class IssueCommands(OrgCommands):
             try:
                 original = self._visible_issue(actor, duplicate_of)
             except NotFound:
-                raise InvalidInput(f"no issue {duplicate_of}", "duplicate_of") from None
+                raise InvalidInput(
+                    f"no issue {duplicate_of}",
+                    "duplicate_of",
+                    code="unknown_issue",
+                    params={"issue": str(duplicate_of)},
+                ) from None
             issue.merge_into(actor, original, reason=reason)
 
         return self._command(actor, ref, Action.MERGE_AS_DUPLICATE, merge, expected_version)
 
+    @command
     def comment(
         self, actor: Actor, ref: str | UUID, *, text: str, expected_version: int | None = None
     ) -> IssueView:

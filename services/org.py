@@ -10,9 +10,9 @@ from eventsourcing.utils import get_topic
 from domain.access import MANAGE_CAMPAIGNS, MANAGE_UNITS, check_admin
 from domain.actor import Actor
 from domain.campaign import Campaign, campaign_id
-from domain.errors import InvalidInput, NotFound
+from domain.errors import DomainError, InvalidInput, NotFound
 from domain.unit import ORGANISATION_ID, Organisation, Unit, unit_id
-from services.store import EventSourcedApp
+from services.store import EventSourcedApp, command
 from services.views import CampaignView, UnitView
 
 #: The events that place a unit in the tree (read to find the units below one).
@@ -26,6 +26,7 @@ class OrgCommands(EventSourcedApp):
         (``domain.access.ADMIN_ACTIONS``); the HTTP layer asks before it reads a body."""
         check_admin(actor, action)
 
+    @command
     def add_unit(
         self, actor: Actor, *, code: str, name: str, kind: str, parent: str | None = None
     ) -> UnitView:
@@ -37,7 +38,7 @@ class OrgCommands(EventSourcedApp):
         if parent_unit is not None:
             self._save(unit)
         elif self.root_unit() is not None:
-            raise InvalidInput("the root unit exists already: give a parent", "parent")
+            raise InvalidInput("the root unit exists already: give a parent", "parent", code="root_exists")
         else:
             self._save(Organisation(actor=actor.as_record(), root=unit.code), unit)
         return UnitView.of(unit)
@@ -48,7 +49,7 @@ class OrgCommands(EventSourcedApp):
     def _existing_unit(self, code: str) -> Unit:
         unit = self._find(Unit, unit_id(code)) if code else None
         if unit is None:
-            raise NotFound(f"no unit with code {code!r}")
+            raise NotFound(f"no unit with code {code!r}", code="unknown_unit", params={"unit": code})
         return unit
 
     def root_unit(self) -> str | None:
@@ -61,6 +62,7 @@ class OrgCommands(EventSourcedApp):
         self._existing_unit(code)
         check_admin(actor, MANAGE_UNITS)
 
+    @command
     def update_unit(
         self,
         actor: Actor,
@@ -86,7 +88,12 @@ class OrgCommands(EventSourcedApp):
             if parent is not None:
                 target = self._find(Unit, unit_id(parent)) if parent else None
                 if target is None:
-                    raise InvalidInput(f"no unit with code {parent!r}", "parent")
+                    raise InvalidInput(
+                        f"no unit with code {parent!r}",
+                        "parent",
+                        code="unknown_unit",
+                        params={"unit": parent},
+                    )
                 if unit.move(actor, target, reason=reason):
                     for below in self._units_below(unit.code):
                         if below.carry(actor, unit, reason=reason):
@@ -125,6 +132,7 @@ class OrgCommands(EventSourcedApp):
                 todo.extend(children.get(found.code, []))
         return below
 
+    @command
     def start_campaign(
         self, actor: Actor, *, code: str, name: str, deadline: date | str, aspects: list[dict[str, Any]]
     ) -> CampaignView:
@@ -142,6 +150,7 @@ class OrgCommands(EventSourcedApp):
         self._campaign(code, missing=NotFound)
         check_admin(actor, MANAGE_CAMPAIGNS)
 
+    @command
     def update_campaign(
         self,
         actor: Actor,
@@ -170,12 +179,19 @@ class OrgCommands(EventSourcedApp):
 
         return self._retrying(attempt)
 
-    def _campaign(self, code: str, *, missing: type[Exception] = InvalidInput) -> Campaign:
+    def _campaign(self, code: str, *, missing: type[DomainError] = InvalidInput) -> Campaign:
         found = self._find(Campaign, campaign_id(code)) if code else None
         if found is None:
             if missing is InvalidInput:
-                raise InvalidInput(f"no campaign with code {code!r}", "campaign")
-            raise missing(f"no campaign with code {code!r}")
+                raise InvalidInput(
+                    f"no campaign with code {code!r}",
+                    "campaign",
+                    code="unknown_campaign",
+                    params={"campaign": code},
+                )
+            raise missing(
+                f"no campaign with code {code!r}", code="unknown_campaign", params={"campaign": code}
+            )
         return found
 
 

@@ -11,7 +11,12 @@ MIN_LENGTH = 8
 
 def hash_password(password: str) -> str:
     if len(password or "") < MIN_LENGTH:
-        raise InvalidInput(f"a password has at least {MIN_LENGTH} characters", "password")
+        raise InvalidInput(
+            f"a password has at least {MIN_LENGTH} characters",
+            "password",
+            code="password_too_short",
+            params={"min": MIN_LENGTH},
+        )
     return generate_password_hash(password, method="scrypt")
 
 

@@ -10,21 +10,23 @@ as the demo city and the ledger import use it).
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar, cast
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import RecordConflictError
+from eventsourcing.persistence import RecordConflictError, Recording
 from eventsourcing.utils import EnvType
 
 from domain.campaign import campaign_id
+from domain.clock import Clock, SystemClock, using
 from domain.errors import AlreadyExists, InvalidInput, NotFound, StaleVersion
 from domain.unit import Unit, unit_id
 from domain.user import User
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
+P = ParamSpec("P")
+App = TypeVar("App", bound="EventSourcedApp")
 
 CONFLICT_RETRIES = 5
 #: How long a unit's path read by this process is trusted (another process
@@ -52,8 +56,30 @@ def resolve_issue_ref(ref: str | UUID) -> UUID:
         pass
     prefix, sep, number = ref.rpartition("-")
     if not sep or not prefix or not number.isdigit():
-        raise NotFound(f"no issue {ref!r}: give an issue id or a code such as YC2023-0001")
+        raise NotFound(
+            f"no issue {ref!r}: give an issue id or a code such as YC2023-0001",
+            code="unknown_issue",
+            params={"issue": ref},
+        )
     return uuid5(campaign_id(prefix), f"issue-{int(number)}")
+
+
+def command(method: Callable[Concatenate[App, P], T]) -> Callable[Concatenate[App, P], T]:
+    """Marks a command handler: the events it records take their timestamps
+    from the application's clock (``domain/clock.py``)."""
+
+    @functools.wraps(method)
+    def handler(self: App, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with using(self.clock):
+            return method(self, *args, **kwargs)
+
+    setattr(handler, "is_command", True)  # noqa: B010 (read by tests/unit/test_clock.py)
+    return handler
+
+
+def _name_in(what: str) -> str:
+    """``"user 'li'"`` -> ``"li"``: the name in a ``what`` of :meth:`EventSourcedApp._get`."""
+    return what.partition(" ")[2].strip("'") or what
 
 
 class EventSourcedApp(Application[UUID]):
@@ -65,9 +91,12 @@ class EventSourcedApp(Application[UUID]):
         "AGGREGATE_CACHE_FASTFORWARD": "y",
     }
 
-    def __init__(self, env: EnvType | None = None, *, tz: ZoneInfo | None = None) -> None:
+    def __init__(
+        self, env: EnvType | None = None, *, tz: ZoneInfo | None = None, clock: Clock | None = None
+    ) -> None:
         super().__init__(env)
         self.tz = tz or ZoneInfo("Asia/Shanghai")
+        self.clock: Clock = clock or SystemClock()
         self._local = threading.local()
         self.saved_listeners: list[Callable[[int], None]] = []
         self._unit_paths: dict[str, tuple[float, tuple[str, ...]]] = {}
@@ -75,8 +104,12 @@ class EventSourcedApp(Application[UUID]):
         self.user_watch: UserWatch | None = None
 
     # -- time -------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock.now()
+
     def today(self) -> date:
-        return datetime.now(self.tz).date()
+        """Today's date in ``RECTIFY_TIMEZONE``, by the application's clock."""
+        return self.clock.now().astimezone(self.tz).date()
 
     # -- unit of work -------------------------------------------------------------
     @property
@@ -118,6 +151,24 @@ class EventSourcedApp(Application[UUID]):
         if last:
             for listener in self.saved_listeners:
                 listener(last)
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Records a unit of work's events in the order they happened, so that
+        the log's order and its timestamps agree when one transaction holds the
+        work of several commands (bulk loads, the demo). Each aggregate's own
+        events keep their order (the sort is stable and is skipped if it would
+        break it, e.g. after the wall clock was set back)."""
+        events = processing_event.events
+        if len(processing_event.aggregates) > 1:
+            ordered = sorted(events, key=lambda e: cast(Any, e).timestamp)
+            last: dict[UUID, int] = {}
+            for e in ordered:
+                if last.get(e.originator_id, 0) > e.originator_version:
+                    break
+                last[e.originator_id] = e.originator_version
+            else:
+                events[:] = ordered
+        return super()._record(processing_event)
 
     def _retrying(self, command: Callable[[], T], *, expected_version: int | None = None) -> T:
         """Runs a load-decide-save command again when a concurrent writer won the
@@ -166,12 +217,18 @@ class EventSourcedApp(Application[UUID]):
     def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         found = self._find(cls, aggregate_id)
         if found is None:
-            raise NotFound(f"no {what}")
+            raise NotFound(
+                f"no {what}", code="no_such", params={"thing": cls.__name__.lower(), "name": _name_in(what)}
+            )
         return found
 
     def _create(self, aggregate: A, what: str) -> A:
         if self._find(type(aggregate), aggregate.id) is not None:
-            raise AlreadyExists(f"{what} already exists")
+            raise AlreadyExists(
+                f"{what} already exists",
+                code="name_taken",
+                params={"thing": type(aggregate).__name__.lower(), "name": _name_in(what)},
+            )
         return aggregate
 
     def _unit(self, code: str, field: str = "unit", *, allow_closed: Iterable[str] = ()) -> Unit:
@@ -180,7 +237,9 @@ class EventSourcedApp(Application[UUID]):
         closed because they are kept, not newly given."""
         unit = self._find(Unit, unit_id(code)) if code else None
         if unit is None:
-            raise InvalidInput(f"no unit with code {code!r}", field)
+            raise InvalidInput(
+                f"no unit with code {code!r}", field, code="unknown_unit", params={"unit": code}
+            )
         if unit.code not in allow_closed:
             unit.check_open(field)
         return unit

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Column, Engine, MetaData, String, Table, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from domain.clock import Clock
 from services.read_model.tables import UTCDateTime
 
 THROTTLE_S = 60.0
@@ -27,8 +28,9 @@ token_usage = Table(
 
 
 class TokenUsage:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
+        self.clock = clock
         self._seen: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -41,7 +43,7 @@ class TokenUsage:
             if now - self._seen.get(token_id, -THROTTLE_S) < THROTTLE_S:
                 return
             self._seen[token_id] = now
-        at = datetime.now(UTC)
+        at = self.clock.now()
         try:
             with self.engine.begin() as conn:
                 moved = conn.execute(

@@ -18,6 +18,7 @@ from domain.actor import Actor
 from domain.errors import Forbidden
 from domain.user import User
 from services.accounts import AccountCommands, NotAuthenticated
+from services.store import command
 
 PREFIX = "rt"
 
@@ -34,6 +35,7 @@ class IssuedToken:
 
 
 class TokenCommands(AccountCommands):
+    @command
     def issue_token(self, actor: Actor, username: str, *, label: str = "") -> IssuedToken:
         """The user itself, or an admin (``rectify token`` acts as the system)."""
         user = self._user(username)
@@ -43,6 +45,7 @@ class TokenCommands(AccountCommands):
         self._retrying(lambda: self._save(user))
         return IssuedToken(f"{PREFIX}_{user.id.hex}_{token_id}_{secret}", token_id, user.username)
 
+    @command
     def revoke_token(self, actor: Actor, username: str, token_id: str) -> None:
         user = self._user(username)
         user.revoke_token(actor, token_id=token_id)
@@ -52,7 +55,7 @@ class TokenCommands(AccountCommands):
         """``(token id, label)`` of a user's live tokens (the user or an admin)."""
         user = self._user(username)
         if actor.user_id != str(user.id) and actor.role.value not in ("admin", "system"):
-            raise Forbidden("only the user or an admin lists a user's tokens")
+            raise Forbidden("only the user or an admin lists a user's tokens", code="not_your_tokens")
         return [(token_id, user.token_labels.get(token_id, "")) for token_id in user.active_tokens]
 
     def _current_user(self, user_id: UUID, *, trusted: bool = True) -> User | None:
@@ -84,19 +87,19 @@ class TokenCommands(AccountCommands):
         moment ago by another process is not yet in this process's cache)."""
         parts = (token or "").strip().split("_", 3)
         if len(parts) != 4 or parts[0] != PREFIX:
-            raise NotAuthenticated("malformed token")
+            raise NotAuthenticated("malformed token", code="malformed_token")
         _, user_hex, token_id, secret = parts
         try:
             user_id = UUID(hex=user_hex)
         except ValueError:
-            raise NotAuthenticated("malformed token") from None
+            raise NotAuthenticated("malformed token", code="malformed_token") from None
         user = self._current_user(user_id)
         if not _accepts(user, token_id, secret):
             user = self._current_user(user_id, trusted=False)
         if user is None or not _matches(user, token_id, secret):
-            raise NotAuthenticated("unknown or revoked token")
+            raise NotAuthenticated("unknown or revoked token", code="unknown_token")
         if not user.active:
-            raise NotAuthenticated("the account is deactivated")
+            raise NotAuthenticated("the account is deactivated", code="account_deactivated")
         return user.as_actor, token_id
 
 

@@ -47,6 +47,17 @@ def services(settings: Settings) -> Iterator[Services]:
 
 
 @pytest.fixture
+def demo_services(settings: Settings) -> Iterator[Services]:
+    """Services on the demo's clock (``DemoCity`` plays months on it)."""
+    from services.demo import demo_clock
+
+    s = build(settings, clock=demo_clock())
+    s.init()
+    yield s
+    s.close()
+
+
+@pytest.fixture
 def sqlite_services(sqlite_settings: Settings) -> Iterator[Services]:
     s = build(sqlite_settings)
     s.init()

@@ -19,11 +19,13 @@ FILES_PER_REQUEST = 10
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Flask:
-    """Builds the app. Pass ``services`` to share an already built set (tests)."""
+    """Builds the app. Pass ``services`` to share an already built set (tests).
+
+    Creates, drops and rebuilds no table: that is ``rectify init``'s job. Until
+    it has run (or while a projection's schema is behind the code's),
+    ``/readyz`` answers 503 saying which projection and what to run."""
     settings = settings or (services.settings if services else Settings.from_env())
     services = services or build(settings)
-    if services.init():
-        services.projector.rebuild()
 
     app = Flask(__name__)
     app.config.update(

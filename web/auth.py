@@ -14,7 +14,7 @@ def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise NotAuthenticated("send Authorization: Bearer <token>")
+        raise NotAuthenticated("send Authorization: Bearer <token>", code="token_required")
     actor, token_id = services().app.actor_for_token(token.strip())
     services().token_usage.touch(token_id)
     g.actor = actor

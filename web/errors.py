@@ -4,6 +4,12 @@ Domain errors carry their meaning; this module only gives each its status
 (CONTRACT.md): 401 not authenticated, 403 forbidden, 404 unknown or invisible,
 409 lifecycle (with the current ``status``) or a taken name, 412 stale
 ``If-Match``, 413 too large, 422 invalid input.
+
+``code`` is the HTTP status (CONTRACT.md); the error's stable code is
+``reason`` and its parameters ``params`` (plain values, enumeration codes as
+codes). ``message`` and the field messages under ``errors`` are in the caller's
+language (``Accept-Language``: Chinese for ``zh``, English otherwise), made by
+``web/i18n``.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from domain.errors import (
 )
 from services.accounts import NotAuthenticated
 from services.evidence import UploadTooLarge
+from web.i18n import validation
+from web.i18n.language import request_language
+from web.i18n.messages import STATUS_CODES, render
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +51,23 @@ STATUS: list[tuple[type[DomainError], int]] = [
 ]
 
 
-def error_body(code: int, message: str, errors: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
-    return {"code": code, "message": message, "errors": errors or {}, **extra}
+def error_body(
+    code: int,
+    message: str,
+    errors: dict[str, Any] | None = None,
+    *,
+    reason: str | None = None,
+    params: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "message": message,
+        "errors": errors or {},
+        "reason": reason or STATUS_CODES.get(code, "domain_error"),
+        "params": params or {},
+        **extra,
+    }
 
 
 def respond(
@@ -58,24 +82,28 @@ def respond(
 
 def domain_error(e: DomainError) -> ResponseReturnValue:
     code = next((status for cls, status in STATUS if isinstance(e, cls)), 400)
+    lang = request_language()
+    message = render(e.code, e.params, lang, fallback=e.default_code)
     extra: dict[str, Any] = {}
     errors: dict[str, Any] = {}
     if isinstance(e, TransitionNotAllowed):
         extra["status"] = e.status
     if isinstance(e, InvalidInput):
-        errors = e.errors
+        errors = {e.field or "_": [message]}
     if isinstance(e, StaleVersion):
         extra["version"] = e.actual
-    return respond(code, str(e), errors, **extra)
+    return respond(code, message, errors, reason=e.code, params=e.params, **extra)
 
 
 def validation_error(e: ValidationError) -> ResponseReturnValue:
     messages = e.messages if isinstance(e.messages, dict) else {"_": e.messages}
-    return respond(422, "invalid input", messages)
+    lang = request_language()
+    return respond(422, render("invalid_fields", {}, lang), validation.translate(messages, lang))
 
 
 def http_error(e: HTTPException) -> ResponseReturnValue:
     code = e.code or 500
+    lang = request_language()
     data = getattr(e, "data", None) or {}
     messages = data.get("messages") or data.get("errors") or {}
     # webargs nests parser errors by location ({"json": {...}}); flatten one level.
@@ -84,10 +112,18 @@ def http_error(e: HTTPException) -> ResponseReturnValue:
         for part in messages.values():
             flat.update(part if isinstance(part, dict) else {"_": part})
         messages = flat
-    message = data.get("message") or e.description or e.name
-    if code == 413:
-        message = "upload too large"
-    response = respond(code, str(message), messages if isinstance(messages, dict) else {"_": messages})
+    message = str(data.get("message") or e.description or e.name)
+    reason = STATUS_CODES.get(code, "domain_error")
+    if code == 422:
+        message = render("invalid_fields", {}, lang)
+    elif code == 413:
+        message = render("upload_too_large", {}, lang)
+    elif lang == "zh":  # English keeps werkzeug's (or the rate limit's) own words
+        message = render(reason, {}, lang)
+    messages = validation.translate(messages, lang)
+    response = respond(
+        code, message, messages if isinstance(messages, dict) else {"_": messages}, reason=reason
+    )
     retry_after = getattr(e, "retry_after", None)
     if retry_after is not None and isinstance(response, Response):
         response.headers["Retry-After"] = str(retry_after)
@@ -96,7 +132,7 @@ def http_error(e: HTTPException) -> ResponseReturnValue:
 
 def unexpected_error(e: Exception) -> ResponseReturnValue:
     log.exception("unexpected error", exc_info=e)
-    return respond(500, "internal error")
+    return respond(500, render("internal_error", {}, request_language()))
 
 
 def register(app: Flask) -> None:

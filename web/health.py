@@ -1,4 +1,5 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (database and queue reachable)."""
+"""``/healthz`` (the process answers) and ``/readyz`` (database and queue
+reachable, every projection's tables at the code's schema)."""
 
 from __future__ import annotations
 

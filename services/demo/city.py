@@ -1,32 +1,55 @@
-"""Builds the demo city through the application's own commands.
+"""Builds the demo city through the application's own commands, played over
+months on the application's clock.
 
-Deterministic for a given seed. Problems are loaded in chunks, each chunk one
+The campaign starts ``SPAN`` before the clock's end (the wall clock when the
+demo runs): the office sets up units, users and the campaign, problems are
+reported over the months that follow (most in the first weeks, as an
+assessment's feedback arrives), and each problem lives its life step by step:
+triage, assignment with a deadline, progress notes, extension requests,
+evidence, submission, verification, sometimes a reopening. A scheduler plays
+all lives in time order on a :class:`ManualClock`, and the deadline job runs
+every simulated morning, so warnings, missed deadlines and supervision letters
+fall on the days they would have. Events are recorded in log order with time
+moving forward, so ``as_of``, trends and past bulletins have a history to show.
+
+Deterministic for a given seed and end. Steps are saved in chunks, each one
 unit of work (one transaction), so ``--size 100000`` stays fast while every
 fact still passes through the aggregates' rules.
 """
 
 from __future__ import annotations
 
+import heapq
 import random
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from domain.actor import Actor, system_actor
-from domain.vocabulary import LABELS_ZH, Source
-from services.bootstrap import Services
+from domain.clock import SystemClock
+from domain.labels import label
+from domain.vocabulary import Source
+from services.bootstrap import Services, build
+from services.clock import ManualClock
 from services.deadlines import DeadlineFindings
 from services.demo import data
 from services.files import FileStore
 from services.passwords import hash_password
+from services.settings import Settings
 
 PASSWORD = "rectify-demo"
 CAMPAIGN = "YC2023"
+#: Steps saved per transaction.
 CHUNK = 2000
+#: How long the demo campaign has been running when the demo ends.
+SPAN = timedelta(days=180)
+#: Local time of the simulated daily deadline job.
+SWEEP_AT = time(1, 0)
 
 # How the problems end up, in percent (the rest stay assigned, i.e. 整改中).
+# Problems reported late in the span may not have got that far yet.
 OUTCOMES = [
     ("reported", 7),
     ("rejected", 3),
@@ -37,6 +60,42 @@ OUTCOMES = [
     ("returned", 6),
     ("assigned", 28),
 ]
+
+Life = Iterator[timedelta]
+
+#: Who else may sign in, beside the logins the demo prints.
+LOGIN_PATTERN = (
+    "every county, township, department and workgroup has a handler h-<code>, every county a "
+    "reviewer r-<code>, every township a clerk c-<code> (unit codes in lower case, e.g. h-yh01); "
+    f"inspector1..inspector3; all share the password {PASSWORD}"
+)
+
+
+def demo_clock(end: datetime | None = None) -> ManualClock:
+    """A clock for the demo: it starts ``SPAN`` before ``end`` (default: now)."""
+    return ManualClock((end or SystemClock().now()) - SPAN)
+
+
+def play_demo(
+    settings: Settings,
+    *,
+    size: int = 1000,
+    seed: int = 2023,
+    end: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[tuple[str, str, str]]:
+    """Plays the demo into the store of ``settings`` on its own clock, ending at
+    ``end`` (default: now); returns the logins."""
+    services = build(settings, clock=demo_clock(end))
+    try:
+        services.init()
+        return DemoCity(services, size=size, seed=seed).load(progress)
+    finally:
+        services.close()
+
+
+def days(lo: float, hi: float, rng: random.Random) -> timedelta:
+    return timedelta(days=rng.uniform(lo, hi))
 
 
 @dataclass
@@ -64,51 +123,142 @@ def _png(rgb: tuple[int, int, int]) -> bytes:
 
 
 class DemoCity:
+    """Plays the demo on ``services``, which must be built with a
+    :class:`ManualClock` (``build(settings, clock=demo_clock())``)."""
+
     def __init__(self, services: Services, *, size: int = 1000, seed: int = 2023) -> None:
+        clock = services.app.clock
+        if not isinstance(clock, ManualClock):
+            raise TypeError("the demo plays on a ManualClock: build(settings, clock=demo_clock())")
         self.s = services
         self.app = services.app
+        self.clock = clock
+        self.start = clock.now()
+        self.end = self.start + SPAN
         self.size = size
         self.rng = random.Random(seed)
-        self.today = services.app.today()
         self.org = Org()
         self.actors: dict[str, Actor] = {}
         self.handlers: dict[str, Actor] = {}  # unit -> handler
         self.reviewers: dict[str, Actor] = {}  # county -> reviewer
         self.clerks: dict[str, Actor] = {}  # township -> clerk
         self.kept: list[str] = []  # problems not rejected: originals for duplicates
+        # Days on which the deadline job has something to look at, per issue.
+        self.checks: dict[date, set[str]] = {}
+        self.findings = DeadlineFindings()
         self.files = FileStore(services.settings.data_dir / "evidence")
         self.photos = [
             self.files.put(_png(rgb), name=f"现场照片{n}.png", content_type="image/png")
             for n, rgb in enumerate([(200, 60, 40), (40, 160, 80), (60, 90, 200)], 1)
         ]
 
+    @property
+    def today(self) -> date:
+        return self.app.today()
+
     # -- the whole load ---------------------------------------------------------------
     def load(self, progress: Callable[[int], None] | None = None) -> list[tuple[str, str, str]]:
         self._build_org()
+        self.clock.advance(timedelta(hours=2))
         self._build_users()
+        self.clock.advance(timedelta(days=1))
         self._start_campaign()
-        findings = DeadlineFindings()
-        for start in range(0, self.size, CHUNK):
-            with self.app.unit_of_work():
-                open_ids = [self._problem(n) for n in range(start, min(self.size, start + CHUNK))]
-                # The deadline job as it would have run today, inside the same
-                # transaction as the problems it looks at.
-                self.app.record_deadlines([i for i in open_ids if i], today=self.today, findings=findings)
-            if progress:
-                progress(min(self.size, start + CHUNK))
-        self.app.escalate_overdue(findings, today=self.today)
+        self._play(progress)
         return self.logins()
 
+    def _report_times(self) -> list[datetime]:
+        """Most problems arrive in the first weeks (the assessment's feedback),
+        the rest from inspections and self-checks over the months after."""
+        rng = self.rng
+        first = self.start + timedelta(days=2)
+        times = [
+            first + (days(0, 21, rng) if rng.random() < 0.6 else days(21, SPAN.days - 10, rng))
+            for _ in range(self.size)
+        ]
+        return sorted(times)
+
+    def _play(self, progress: Callable[[int], None] | None) -> None:
+        """All lives in time order; the deadline job each simulated morning."""
+        queue: list[tuple[datetime, int, Life]] = []
+        for n, at in enumerate(self._report_times()):
+            heapq.heappush(queue, (at, n, self._life()))
+        reported = steps = 0
+        next_sweep = self._sweep_instant(self.today + timedelta(days=1))
+        chunk = self.app.unit_of_work()
+        chunk.__enter__()
+        try:
+            while queue:
+                at, n, life = heapq.heappop(queue)
+                if at >= self.end:
+                    continue  # this step would lie in the future: the life stops here
+                while next_sweep <= at:
+                    self.clock.set(next_sweep)
+                    self._sweep(self.today)
+                    next_sweep = self._sweep_instant(self.today + timedelta(days=1))
+                self.clock.set(at)
+                first_step = n >= 0
+                try:
+                    delay = next(life)
+                except StopIteration:
+                    delay = None
+                if first_step:
+                    reported += 1
+                    if progress and reported % 100 == 0:
+                        progress(reported)
+                if delay is not None:
+                    # Negative sequence numbers mark later steps (no progress tick).
+                    heapq.heappush(queue, (self.clock.now() + delay, -abs(n) - 1, life))
+                steps += 1
+                if steps % CHUNK == 0:
+                    chunk.__exit__(None, None, None)
+                    chunk = self.app.unit_of_work()
+                    chunk.__enter__()
+            while next_sweep < self.end:
+                self.clock.set(next_sweep)
+                self._sweep(self.today)
+                next_sweep = self._sweep_instant(self.today + timedelta(days=1))
+        except BaseException as e:
+            chunk.__exit__(type(e), e, e.__traceback__)
+            raise
+        chunk.__exit__(None, None, None)
+        self.clock.set(self.end)
+        if progress:
+            progress(self.size)
+
+    def _sweep_instant(self, day: date) -> datetime:
+        return datetime.combine(day, SWEEP_AT, tzinfo=self.app.tz)
+
+    def _sweep(self, today: date) -> None:
+        candidates = sorted(self.checks.pop(today, ()))
+        if not candidates:
+            return
+        findings = self.app.record_deadlines(candidates, today=today)
+        self.app.escalate_overdue(findings, today=today)
+
+    def _watch(self, issue: str, deadline: date, key: bool) -> None:
+        """The days the deadline job must look at ``issue`` for ``deadline``."""
+        policy = self.app.deadline_policy
+        escalate = policy.escalate_days_key if key else policy.escalate_days
+        tomorrow = self.today + timedelta(days=1)  # today's job has run already
+        for day in (deadline - timedelta(days=policy.warn_days), deadline + timedelta(days=1)):
+            self.checks.setdefault(max(day, tomorrow), set()).add(issue)
+        self.checks.setdefault(deadline + timedelta(days=escalate), set()).add(issue)
+
     def logins(self) -> list[tuple[str, str, str]]:
-        first_county = data.COUNTIES[0][0]
-        first_township = self.org.townships[first_county][0]
+        """One login of every kind (role, username, password)."""
+        county = data.COUNTIES[0][0]
+        township = self.org.townships[county][0]
+        department = data.DEPARTMENTS[0][0]
         return [
             ("admin", "admin", PASSWORD),
             ("leader", "leader", PASSWORD),
             ("inspector", "inspector1", PASSWORD),
-            ("clerk", self.clerks[first_township].username, PASSWORD),
-            ("handler", self.handlers[first_county].username, PASSWORD),
-            ("reviewer", self.reviewers[first_county].username, PASSWORD),
+            ("reviewer", "reviewer", PASSWORD),  # the city's
+            ("reviewer", self.reviewers[county].username, PASSWORD),  # a county's
+            ("handler", self.handlers[county].username, PASSWORD),  # a county's
+            ("handler", self.handlers[township].username, PASSWORD),  # a township's
+            ("handler", self.handlers[department].username, PASSWORD),  # a department's
+            ("clerk", self.clerks[township].username, PASSWORD),  # a township's
         ]
 
     # -- org tree and users -----------------------------------------------------------------
@@ -183,7 +333,7 @@ class DemoCity:
             self.actors["admin"],
             code=CAMPAIGN,
             name="2022年度巩固拓展脱贫攻坚成果同乡村振兴有效衔接考核评估反馈问题整改",
-            deadline=self.today + timedelta(days=120),
+            deadline=(self.end + timedelta(days=60)).date(),
             aspects=aspects,
         )
 
@@ -196,8 +346,9 @@ class DemoCity:
             roll -= share
         return "assigned"
 
-    def _problem(self, n: int) -> str | None:
-        """Reports one problem and plays its life; returns its id while it is assigned."""
+    def _life(self) -> Life:
+        """Reports one problem, then plays its life; each ``yield`` is the time
+        until its next step."""
         rng, app = self.rng, self.app
         county, _ = rng.choice(data.COUNTIES)
         township = rng.choice(self.org.townships[county])
@@ -207,8 +358,8 @@ class DemoCity:
         source = rng.choice(list(Source))
         person = rng.choice(data.SURNAMES) + rng.choice(data.GIVEN)
         title = rng.choice(templates).format(village=self.org.names[village], person=person)
-        description = rng.choice(data.DESCRIPTIONS).format(source=LABELS_ZH[source.value], title=title)
-        discovered = self.today - timedelta(days=rng.randint(5, 200))
+        description = rng.choice(data.DESCRIPTIONS).format(source=label(source, "zh"), title=title)
+        discovered = self.today - timedelta(days=rng.randint(0, 10))
         location = village if rng.random() < 0.85 else township
         reporter = (
             self.clerks[township]
@@ -232,70 +383,81 @@ class DemoCity:
         admin = self.actors["admin"]
         leader = self.actors["leader"]
         outcome = self._outcome()
+        if outcome == "assigned" and self.end - self.clock.now() > timedelta(days=100) and rng.random() < 0.7:
+            outcome = "closed"  # most of what was found early has been fixed by now
         if outcome not in ("rejected", "duplicate"):
             self.kept.append(issue)
         if outcome == "reported":
-            return None
+            return
+        yield days(0.2, 4, rng)  # the office triages
         if outcome == "rejected":
             app.reject(admin, issue, reason="经核实不属于问题范围，不予立项。")
-            return None
+            return
         if outcome == "duplicate":
             if not self.kept:
                 app.reject(admin, issue, reason="与既有问题重复。")
             else:
                 original = rng.choice(self.kept[-50:])
                 app.reject(admin, issue, reason="与已登记问题重复，合并处理。", duplicate_of=original)
-            return None
+            return
 
         # 交办: the county leads; problems of a sector are handed to its department too (双交办).
         lead, co = county, [dept] if rng.random() < 0.3 else []
         if rng.random() < 0.15:
             lead, co = dept, [county]
-        # Open problems get deadlines around today, so some are due soon and some overdue.
-        if outcome in ("assigned", "returned"):
-            deadline = self.today + timedelta(days=rng.randint(-40, 30))
-        else:
-            deadline = discovered + timedelta(days=rng.randint(20, 90))
-        deadline = max(deadline, discovered + timedelta(days=7))
+        deadline = self.today + timedelta(days=rng.randint(10, 21) if key else rng.randint(20, 75))
         app.assign(admin, issue, lead=lead, co=co, deadline=deadline, measures=rng.choice(data.MEASURES))
+        self._watch(issue, deadline, key)
         lead_handler = self.handlers[lead]
+        yield days(0.5, 5, rng)
         if rng.random() < 0.04:
             app.dispute_assignment(lead_handler, issue, reason="该问题不属于本单位职责范围，申请改派。")
+            yield days(1, 4, rng)
             other = county if lead != county else dept
             app.reassign(admin, issue, lead=other, co=[], reason="经研究改派至主责单位。")
             lead = other
             lead_handler = self.handlers[lead]
+            yield days(0.5, 3, rng)
         if rng.random() < 0.2:
             app.comment(leader, issue, text=rng.choice(data.INSTRUCTIONS))
+        # The unit works on it, reporting as it goes; some ask for more time.
+        work = (deadline - self.today).days * rng.uniform(0.5, 1.3)
         for _ in range(rng.randint(0, 2)):
+            yield days(work * 0.2, work * 0.4, rng)
             app.report_progress(lead_handler, issue, note=rng.choice(data.PROGRESS))
-        if rng.random() < 0.08:
+        if rng.random() < 0.08 and self.today < deadline:
             app.request_extension(
                 lead_handler,
                 issue,
                 deadline=deadline + timedelta(days=30),
                 reason="涉及工程建设，需延期完成。",
             )
-            app.decide_extension(admin, issue, granted=rng.random() < 0.7, note="")
+            yield days(1, 5, rng)
+            if rng.random() < 0.7:
+                app.decide_extension(admin, issue, granted=True, note="同意延期。")
+                deadline += timedelta(days=30)
+                self._watch(issue, deadline, key)
+            else:
+                app.decide_extension(admin, issue, granted=False, note="不同意延期，按原时限完成。")
         if outcome == "assigned":
-            return issue
+            return  # still 整改中: some of these run past their deadlines
+        yield days(work * 0.2, work * 0.5, rng)
         reviewer = self.reviewers[self.org.county_of[location]]
         app.attach_evidence(lead_handler, issue, files=[rng.choice(self.photos)], note="整改后现场照片")
         app.submit(lead_handler, issue, summary=rng.choice(data.SUMMARIES))
         if outcome == "submitted":
-            return None
+            return
+        yield days(1, 10, rng)
         if outcome == "returned":
             app.verify(reviewer, issue, passed=False, note=rng.choice(data.RETURN_NOTES))
-            return issue
+            return
         app.verify(reviewer, issue, passed=True, note=rng.choice(data.PASS_NOTES))
         if outcome == "reopened":
-            app.reopen(
-                self.actors["admin"],
-                issue,
-                reason="回头看发现问题反弹。",
-                deadline=self.today + timedelta(days=rng.randint(-20, 30)),
-            )
-            return issue
+            yield days(10, 40, rng)  # 回头看
+            again = self.today + timedelta(days=rng.randint(10, 30))
+            app.reopen(admin, issue, reason="回头看发现问题反弹。", deadline=again)
+            self._watch(issue, again, key)
+            return
         if rng.random() < 0.05:
+            yield days(1, 20, rng)
             app.comment(self.actors["city_reviewer"], issue, text=rng.choice(data.COMMENTS))
-        return None

@@ -187,8 +187,6 @@ TAXONOMY: list[tuple[str, str, str, list[tuple[str, str, list[str]]]]] = [
             ),
             ("DA2", "线上线下不一致", ["{village}纸质档案与系统数据不一致"]),
             ("DA3", "低保特困数据未比对", ["{village}低保对象与监测对象数据未比对"]),
-            ("DA4", "信息采集不完整", ["{village}收入信息采集不完整"]),
-            ("DA5", "数据更新不及时", ["{village}死亡人口未及时标注"]),
         ],
     ),
 ]

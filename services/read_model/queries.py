@@ -108,6 +108,9 @@ class Stats:
     rows: list[StatsRow] = field(default_factory=list)
 
 
+_STATUSES = ", ".join(Status)
+
+
 def _visible(actor: Actor) -> ColumnElement[bool] | None:
     if actor.role in SEES_ALL:
         return None
@@ -180,7 +183,12 @@ class Queries:
             statuses = [s.strip() for s in f.status.split(",") if s.strip()]
             bad = [s for s in statuses if s not in {x.value for x in Status}]
             if bad:
-                raise InvalidInput(f"unknown status {bad[0]!r}", "status")
+                raise InvalidInput(
+                    f"unknown status {bad[0]!r}",
+                    "status",
+                    code="invalid_choice",
+                    params={"allowed": _STATUSES},
+                )
             where.append(i.status.in_(statuses))
         if f.unit:
             if postgres:
@@ -243,9 +251,14 @@ class Queries:
 
     def list_issues(self, actor: Actor, f: IssueFilter, *, as_of: datetime | None = None) -> Page:
         if f.page < 1:
-            raise InvalidInput("page starts at 1", "page")
+            raise InvalidInput("page starts at 1", "page", code="too_small", params={"min": 1})
         if not 1 <= f.per_page <= MAX_PER_PAGE:
-            raise InvalidInput(f"per_page is between 1 and {MAX_PER_PAGE}", "per_page")
+            raise InvalidInput(
+                f"per_page is between 1 and {MAX_PER_PAGE}",
+                "per_page",
+                code="out_of_range",
+                params={"min": 1, "max": MAX_PER_PAGE},
+            )
         self.before_read()
         if as_of is not None:
             return self._list_as_of(actor, f, as_of)
@@ -291,7 +304,9 @@ class Queries:
         if f.status:
             statuses = [x.strip() for x in f.status.split(",") if x.strip()]
             if any(x not in {st.value for st in Status} for x in statuses):
-                raise InvalidInput("unknown status", "status")
+                raise InvalidInput(
+                    "unknown status", "status", code="invalid_choice", params={"allowed": _STATUSES}
+                )
             where.append(h.status.in_(statuses))
         if f.unit:
             unit = _has_unit(f.unit)
@@ -339,7 +354,12 @@ class Queries:
         self, actor: Actor, *, by: str = "unit", campaign: str | None = None, as_of: datetime | None = None
     ) -> Stats:
         if by not in ("unit", "aspect", "source"):
-            raise InvalidInput("by is one of unit, aspect, source", "by")
+            raise InvalidInput(
+                "by is one of unit, aspect, source",
+                "by",
+                code="invalid_choice",
+                params={"allowed": "unit, aspect, source"},
+            )
         self.before_read()
         if as_of is not None:
             return self._stats_as_of(actor, by, campaign, as_of)
@@ -404,9 +424,10 @@ class Queries:
 
     def _names(self, conn: Any, by: str, campaign: str | None) -> dict[str, str]:
         if by == "source":
-            from domain.vocabulary import LABELS_ZH, Source
+            from domain.vocabulary import Source
 
-            return {s.value: LABELS_ZH[s.value] for s in Source}
+            # Sources are codes: the web layer names them in the caller's language.
+            return {s.value: s.value for s in Source}
         query = select(t.campaigns.c.aspects)
         if campaign:
             query = query.where(t.campaigns.c.code == campaign)

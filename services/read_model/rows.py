@@ -79,7 +79,7 @@ def campaign_row(started: Campaign.Started) -> dict[str, Any]:
 
 
 #: How each admin event of a campaign changes its row (the domain's own rules
-#: for the taxonomy: ``domain/campaign.py``). Numbering events are not projected.
+#: for the taxonomy: ``domain/taxonomy.py``). Numbering events are not projected.
 CAMPAIGN_CHANGES: dict[type[Any], Any] = {
     Campaign.Renamed: lambda row, e: {**row, "name": e.name},
     Campaign.DeadlineChanged: lambda row, e: {**row, "deadline": date.fromisoformat(e.deadline)},
@@ -129,8 +129,14 @@ def user_row(u: User) -> dict[str, Any]:
     }
 
 
+def unit_path_row(unit: Unit) -> dict[str, Any]:
+    """The issue projection's copy of a unit's place in the tree."""
+    return {"code": unit.code, "path": unit_row(unit)["path"]}
+
+
 class RowWriter:
-    """Collects the aggregates a batch changed, then writes their rows."""
+    """The issue projection's rows: collects the issues (and units, for their
+    paths) a batch changed, and the letters it issued, then writes their rows."""
 
     def __init__(self, tz: tzinfo) -> None:
         self.tz = tz
@@ -140,10 +146,7 @@ class RowWriter:
     def _reset(self) -> None:
         self._issues: dict[Any, Issue] = {}
         self._units: dict[Any, Unit] = {}
-        self._campaigns: dict[Any, dict[str, Any]] = {}
-        self._users: dict[Any, User] = {}
         self._letters: list[dict[str, Any]] = []
-        self._campaign_changes: list[Any] = []
         self._units_changed_at: dict[str, datetime] = {}  # units that may have moved
         self._created: set[Any] = set()  # aggregates born in this batch: no old row
         self._transitions: dict[Any, list[tuple[datetime, Any, str]]] = {}
@@ -192,16 +195,10 @@ class RowWriter:
             self._paths[aggregate.code] = tuple(aggregate.path)
             if not created and at is not None:
                 self._units_changed_at[aggregate.code] = at
-        elif isinstance(aggregate, User):
-            self._users[aggregate.id] = aggregate
 
     def event(self, event: Any) -> None:
         """Rows made from one event rather than from an aggregate's state."""
-        if isinstance(event, Campaign.Started):
-            self._campaigns[event.originator_id] = campaign_row(event)
-        elif type(event) in CAMPAIGN_CHANGES:
-            self._campaign_changes.append(event)
-        elif isinstance(event, LetterBook.LetterIssued):
+        if isinstance(event, LetterBook.LetterIssued):
             self._letters.append(
                 {
                     "number": event.number,
@@ -218,7 +215,8 @@ class RowWriter:
     def _path(self, conn: Connection, code: str) -> tuple[str, ...]:
         path = self._paths.get(code)
         if path is None:
-            stored = conn.execute(select(t.units.c.path).where(t.units.c.code == code)).scalar()
+            u = t.issue_units
+            stored = conn.execute(select(u.c.path).where(u.c.code == code)).scalar()
             path = tuple(p for p in (stored or f"/{code}/").split("/") if p)
             self._paths[code] = path
         return path
@@ -236,10 +234,8 @@ class RowWriter:
 
     def flush(self, conn: Connection) -> None:
         moved = self._moved_units(conn)
-        self._replace(conn, t.units, t.units.c.code, [unit_row(u) for u in self._units.values()])
-        self._apply_campaign_changes(conn)
-        self._replace(conn, t.campaigns, t.campaigns.c.code, list(self._campaigns.values()))
-        self._replace(conn, t.users, t.users.c.username, [user_row(u) for u in self._users.values()])
+        rows = [unit_path_row(u) for u in self._units.values()]
+        self._replace(conn, t.issue_units, t.issue_units.c.code, rows)
         if self._issues:
             ids = [str(i) for i in self._issues if i not in self._created]
             rows = [issue_row(i, self.tz) for i in self._issues.values()]
@@ -254,28 +250,17 @@ class RowWriter:
         _insert_many(conn, t.letters, self._letters)
         self._reset()
 
-    # -- admin changes ------------------------------------------------------------------
-    def _apply_campaign_changes(self, conn: Connection) -> None:
-        for event in self._campaign_changes:
-            row = self._campaigns.get(event.originator_id)
-            if row is None:
-                stored = conn.execute(select(t.campaigns)).mappings()
-                found = [dict(r) for r in stored if campaign_id(r["code"]) == event.originator_id]
-                if not found:
-                    continue
-                row = found[0]
-            self._campaigns[event.originator_id] = CAMPAIGN_CHANGES[type(event)](row, event)
-
+    # -- units that moved ----------------------------------------------------------------
     def _moved_units(self, conn: Connection) -> dict[str, datetime]:
-        """The units of this batch whose path differs from their row: moved."""
+        """The units of this batch whose path differs from this projection's
+        own row of it (``rm_issue_units``): moved."""
         if not self._units_changed_at:
             return {}
+        u = t.issue_units.c
         codes = list(self._units_changed_at)
         moved: dict[str, datetime] = {}
         for chunk in _chunks(codes):
-            for code, path in conn.execute(
-                select(t.units.c.code, t.units.c.path).where(t.units.c.code.in_(chunk))
-            ):
+            for code, path in conn.execute(select(u.code, u.path).where(u.code.in_(chunk))):
                 if path != "/" + "/".join(self._paths[code]) + "/":
                     moved[code] = self._units_changed_at[code]
         return moved
@@ -376,6 +361,56 @@ class RowWriter:
         for chunk in _chunks(keys):
             conn.execute(delete(table).where(key.in_(chunk)))
         _insert_many(conn, table, rows)
+
+
+class OrgRowWriter:
+    """The org projection's rows: units, users and campaigns."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._units: dict[Any, Unit] = {}
+        self._users: dict[Any, User] = {}
+        self._campaigns: dict[Any, dict[str, Any]] = {}
+        self._campaign_changes: list[Any] = []
+
+    def forget(self) -> None:
+        self._reset()
+
+    def changed(self, aggregate: Aggregate) -> None:
+        if isinstance(aggregate, Unit):
+            self._units[aggregate.id] = aggregate
+        elif isinstance(aggregate, User):
+            self._users[aggregate.id] = aggregate
+
+    def event(self, event: Any) -> None:
+        """Rows made from one event rather than from an aggregate's state."""
+        if isinstance(event, Campaign.Started):
+            self._campaigns[event.originator_id] = campaign_row(event)
+        elif type(event) in CAMPAIGN_CHANGES:
+            self._campaign_changes.append(event)
+
+    def flush(self, conn: Connection) -> None:
+        replace = RowWriter._replace
+        replace(conn, t.units, t.units.c.code, [unit_row(u) for u in self._units.values()])
+        self._apply_campaign_changes(conn)
+        replace(conn, t.campaigns, t.campaigns.c.code, list(self._campaigns.values()))
+        replace(conn, t.users, t.users.c.username, [user_row(u) for u in self._users.values()])
+        self._reset()
+
+    def _apply_campaign_changes(self, conn: Connection) -> None:
+        """Each admin change of a campaign, in log order, onto its row (from
+        this batch, or else as stored)."""
+        for event in self._campaign_changes:
+            row = self._campaigns.get(event.originator_id)
+            if row is None:
+                stored = conn.execute(select(t.campaigns)).mappings()
+                found = [dict(r) for r in stored if campaign_id(r["code"]) == event.originator_id]
+                if not found:
+                    continue
+                row = found[0]
+            self._campaigns[event.originator_id] = CAMPAIGN_CHANGES[type(event)](row, event)
 
 
 def _insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:

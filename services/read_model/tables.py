@@ -1,9 +1,12 @@
-"""Read tables. Their one writer is :mod:`services.read_model.projector`.
+"""Read tables. Each is written by exactly one projection
+(:mod:`services.read_model.issue_projection`, :mod:`.org_projection`), which
+names its tables in ``tables``.
 
 Migration path: the tables hold nothing that is not derived from the event
-log, so a schema change bumps :data:`SCHEMA_VERSION` and the projector drops
-and rebuilds them from the events (``rectify project --rebuild`` does the same
-by hand). No alembic migrations are needed for read tables.
+log, so a schema change bumps the ``version`` of the projection that owns the
+table; ``rectify init`` then drops, creates and projects again that
+projection's tables alone (``rectify project NAME --rebuild`` rebuilds one by
+hand). No alembic migrations are needed for read tables.
 """
 
 from __future__ import annotations
@@ -50,24 +53,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-#: Bump when a table below changes: the read model is then rebuilt from events.
-SCHEMA_VERSION = 6
-
 metadata = MetaData()
 
-tracking = Table(
-    "rm_tracking",
+#: One row per projection: how far into the event log it has projected, and
+#: the schema version of the tables it wrote.
+projections = Table(
+    "rm_projections",
     metadata,
     Column("name", String(40), primary_key=True),
     Column("position", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False),
 )
 
-meta = Table(
-    "rm_meta",
-    metadata,
-    Column("key", String(40), primary_key=True),
-    Column("value", String(200), nullable=False),
-)
+#: The tables of the single projector before projections had names; dropped
+#: by ``rectify init`` (their projections are then rebuilt from the log).
+LEGACY_TABLES = ("rm_tracking", "rm_meta")
 
 issues = Table(
     "rm_issues",
@@ -224,5 +224,11 @@ letters = Table(
     Index("ix_rm_letters_unit", "unit", "kind"),
 )
 
-#: The tables a rebuild empties (tracking and meta are reset separately).
-PROJECTED = (issues, issue_scope, issue_states, units, campaigns, users, letters)
+# The issue projection's own copy of each unit's place in the org tree, for
+# the scope rows: the org projection's rm_units may be at another position.
+issue_units = Table(
+    "rm_issue_units",
+    metadata,
+    Column("code", String(40), primary_key=True),
+    Column("path", Text, nullable=False),
+)

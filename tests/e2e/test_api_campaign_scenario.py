@@ -441,7 +441,7 @@ def test_a_campaign_through_the_api(services: Services, client: FlaskClient) -> 
     assert {k: r["total"] for k, r in by_source.items() if r["total"]} == dict(
         Counter(p.source for p in problems.values())
     )
-    assert by_source["household"]["name"] == "农户自主申报"
+    assert by_source["household"]["name"] == "household self-report"  # no Accept-Language: English
 
     reviewer_stats = reviewer_yh.get("/api/v1/stats", by="source")
     assert sum(r["total"] for r in reviewer_stats["rows"]) == len(expected_for("reviewer-yh")) == 3

@@ -76,7 +76,7 @@ def test_init_twice_then_units_and_users(rectify) -> None:  # type: ignore[no-un
 
 def test_demo_prints_logins_and_refuses_a_second_time(rectify) -> None:  # type: ignore[no-untyped-def]
     out = rectify("demo", "--size", "60").stdout.strip().splitlines()
-    logins = [line.split() for line in out]
+    logins = [line.split() for line in out if not line.startswith("#")]
     assert {role for role, _, _ in logins} == ROLES
     assert all(len(parts) == 3 for parts in logins)
     assert_user_error(rectify("demo", "--size", "10", ok=False), "already has problems")
@@ -95,6 +95,10 @@ def test_demo_prints_logins_and_refuses_a_second_time(rectify) -> None:  # type:
 
     out = rectify("project", "--rebuild").stdout
     assert "read model at event" in out
+    assert "projection org at event" in out and "projection issues at event" in out
+    out = rectify("project", "org", "--rebuild").stdout.splitlines()
+    assert out[0].startswith("projection org at event") and "issues" not in out[0]
+    assert_user_error(rectify("project", "nope", ok=False), "no projection 'nope'")
     out = rectify("deadlines", "sweep", "--now", "2030-01-01T09:00:00+08:00").stdout
     assert "checked" in out
 

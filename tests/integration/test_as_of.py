@@ -48,7 +48,8 @@ def test_the_list_and_the_counts_as_they_stood_then(services: Services) -> None:
     assert q.list_issues(city.leader, IssueFilter(), as_of=before_anything).total == 0
 
 
-def test_counts_as_of_now_equal_the_live_counts(services: Services) -> None:
+def test_counts_as_of_now_equal_the_live_counts(demo_services: Services) -> None:
+    services = demo_services
     DemoCity(services, size=150, seed=3).load()
     city_leader = services.app.actor_for("leader")
     now = datetime.now(UTC)

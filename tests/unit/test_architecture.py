@@ -52,3 +52,35 @@ def test_layers_point_inward() -> None:
     result = subprocess.run([str(lint)], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: 1 kept, 0 broken" in result.stdout
+
+
+def test_web_and_workers_are_independent_siblings_in_the_layers_contract() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (contract,) = config["tool"]["importlinter"]["contracts"]
+    assert contract["type"] == "layers"
+    assert contract["layers"] == ["web | workers", "services", "domain"]
+
+
+def attributes_set_on_built_objects(path: Path) -> list[str]:
+    """``x.attr = ...`` outside ``self``: an object changed after it was built."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        for target in targets:
+            if isinstance(target, ast.Attribute) and not (
+                isinstance(target.value, ast.Name) and target.value.id == "self"
+            ):
+                found.append(f"line {target.lineno}: {ast.unparse(target)}")
+    return found
+
+
+def test_the_composition_root_passes_adapters_in_and_sets_nothing_afterwards(tmp_path: Path) -> None:
+    assert attributes_set_on_built_objects(ROOT / "services" / "bootstrap.py") == []
+    bad = tmp_path / "bad.py"
+    bad.write_text("def build():\n    app = object()\n    app.files = 1\n    self.ok = 2\n")
+    assert attributes_set_on_built_objects(bad) == ["line 3: app.files"]

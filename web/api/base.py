@@ -33,6 +33,8 @@ class ErrorSchema(Schema):
     code = fields.Integer(required=True)
     message = fields.String(required=True)
     errors = fields.Dict(required=True)
+    reason = fields.String(metadata={"description": "the error's stable code, e.g. transition_not_allowed"})
+    params = fields.Dict(metadata={"description": "the error's parameters (codes, not labels)"})
     status = fields.String(metadata={"description": "the issue's status, on a 409 from the lifecycle"})
     version = fields.Integer(metadata={"description": "the current version, on a 412"})
 
@@ -51,7 +53,7 @@ class BodyParser(FlaskParser):
     (webargs would answer 400)."""
 
     def _handle_invalid_json_error(self, error: Exception, req: Any, *args: Any, **kwargs: Any) -> NoReturn:
-        raise InvalidInput("the body is not valid JSON", "json") from error
+        raise InvalidInput("the body is not valid JSON", "json", code="invalid_json") from error
 
 
 class RectifyBlueprint(Blueprint):
@@ -84,9 +86,9 @@ def json_body(schema: Schema) -> dict[str, Any]:
     if payload is None:
         payload = {}
         if request.data and request.data.strip():
-            raise InvalidInput("the body is not valid JSON", "json")
+            raise InvalidInput("the body is not valid JSON", "json", code="invalid_json")
     if not isinstance(payload, dict):
-        raise InvalidInput("the body must be a JSON object", "json")
+        raise InvalidInput("the body must be a JSON object", "json", code="json_not_object")
     loaded: dict[str, Any] = schema.load(payload)
     return loaded
 

@@ -251,7 +251,9 @@ def evidence(issue_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     uploads = [Upload(f.filename or "file", f.read()) for f in request.files.getlist("file")]
     note = request.form.get("note", "")
     if len(note) > 5000:
-        raise InvalidInput("note has at most 5000 characters", "note")
+        raise InvalidInput(
+            "note has at most 5000 characters", "note", code="too_long", params={"limit": 5000}
+        )
     view, stored = app.attach_evidence_files(
         actor, ref, uploads=uploads, note=note, expected_version=expected
     )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
 from typing import Any
 
 from flask.views import MethodView
 
+from domain.labels import label
+from domain.vocabulary import Source
 from web.api import schemas as s
 from web.api.base import BEARER, protected_blueprint
 from web.auth import current_actor
 from web.context import services
+from web.i18n.language import request_language
 
 stats = protected_blueprint("stats", __name__, "/api/v1/stats", "Counts and rates")
 
@@ -26,4 +29,9 @@ class Stats(MethodView):
         result = services().queries.stats(
             current_actor(), by=query["by"], campaign=query.get("campaign"), as_of=as_of
         )
-        return {"as_of": as_of or datetime.now(UTC), "by": result.by, "rows": result.rows}
+        rows = result.rows
+        if result.by == "source":
+            # The query layer counts by source code; the name is in the caller's language.
+            lang = request_language()
+            rows = [replace(row, name=label(row.key, lang, Source)) for row in rows]
+        return {"as_of": as_of or services().app.now(), "by": result.by, "rows": rows}

@@ -34,28 +34,45 @@ def cli(ctx: click.Context) -> None:
     ctx.call_on_close(state.close)
 
 
-def _project(services: Services, *, rebuild: bool) -> int:
-    bar = progress_bar("projecting" if not rebuild else "rebuilding")
+def _project(services: Services, names: list[str] | None = None, *, rebuild: bool = False) -> int:
+    """Catches up (or rebuilds) the named projections, default all, one after
+    the other; a progress bar per projection on a terminal."""
+    projector = services.projector
+    selected = projector.names if names is None else names
+    bar = progress_bar("rebuilding" if rebuild else "projecting")
     if bar is None:
-        return services.projector.rebuild() if rebuild else services.projector.catch_up()
+        return projector.rebuild(selected) if rebuild else projector.catch_up(selected)
+    moved = 0
     with bar:
-        task = bar.add_task("events", total=max(1, services.projector.head()))
+        head = projector.head()
+        for name in selected:
+            task = bar.add_task(name, total=max(1, head))
 
-        def report(position: int, target: int) -> None:
-            bar.update(task, completed=position, total=max(1, target))
+            def report(position: int, target: int, task: int = task) -> None:
+                bar.update(task, completed=position, total=max(1, target))
 
-        if rebuild:
-            return services.projector.rebuild(progress=report)
-        return services.projector.catch_up(progress=report)
+            if rebuild:
+                moved = max(moved, projector.rebuild([name], progress=report))
+            else:
+                moved = max(moved, projector.catch_up([name], until=head, progress=report))
+            bar.update(task, completed=max(1, head))
+    return moved
+
+
+def _init(services: Services) -> None:
+    """Creates the stores; projects from the start of the log whatever
+    projection was new or had its schema changed."""
+    created = services.init()
+    if created and services.projector.head():
+        click.echo(f"projecting from events: {', '.join(created)} (new or schema changed)", err=True)
+        _project(services, created)
 
 
 @cli.command()
 @command
 def init(services: Services) -> None:
     """Create the stores (event store, read model, file store); safe to run twice."""
-    if services.init():
-        click.echo("read model schema changed: rebuilding from events", err=True)
-        _project(services, rebuild=True)
+    _init(services)
     click.echo(f"stores ready: {services.settings.database_url} · data in {services.settings.data_dir}")
 
 
@@ -104,32 +121,46 @@ def user_add(services: Services, username: str, role: str, unit_code: str, passw
 @command
 def demo(services: Services, size: int, seed: int) -> None:
     """Load a realistic demo city with SIZE problems into an empty store."""
-    from services.demo import DemoCity
+    from services.demo import LOGIN_PATTERN, play_demo
 
     services.init()
     if services.has_issues():
         fail("the store already has problems; the demo loads only into an empty store")
     bar = progress_bar("demo city")
-    city = DemoCity(services, size=size, seed=seed)
+    # The demo is played over months on its own clock, ending now.
     if bar is None:
-        logins = city.load()
+        logins = play_demo(services.settings, size=size, seed=seed)
     else:
         with bar:
             task = bar.add_task("problems", total=size)
-            logins = city.load(progress=lambda done: bar.update(task, completed=done))
+            logins = play_demo(
+                services.settings,
+                size=size,
+                seed=seed,
+                progress=lambda done: bar.update(task, completed=done),
+            )
     _project(services, rebuild=False)
     for role, username, password in logins:
         click.echo(f"{role} {username} {password}")
+    click.echo(f"# {LOGIN_PATTERN}")
 
 
 @cli.command()
-@click.option("--rebuild", is_flag=True, help="empty the read model and project every event again")
+@click.argument("name", required=False)
+@click.option("--rebuild", is_flag=True, help="empty the projection's tables and project every event again")
 @command
-def project(services: Services, rebuild: bool) -> None:
-    """Bring the read model up to date with the event store."""
-    if services.init():
-        rebuild = True
-    applied = _project(services, rebuild=rebuild)
+def project(services: Services, name: str | None, rebuild: bool) -> None:
+    """Bring the read model (or projection NAME) up to date with the event store."""
+    names = None
+    if name is not None:
+        if name not in services.projector.names:
+            known = ", ".join(services.projector.names)
+            fail(f"no projection {name!r}; the projections are: {known}")
+        names = [name]
+    _init(services)
+    applied = _project(services, names, rebuild=rebuild)
+    for n in names or services.projector.names:
+        click.echo(f"projection {n} at event {services.projector.position(n)}")
     click.echo(f"read model at event {services.projector.position()} ({applied} applied)")
 
 
@@ -166,15 +197,18 @@ def history(services: Services, issue: str, as_of: str | None, as_json: bool) ->
 @click.option("--port", default=8000, show_default=True, type=int)
 @command
 def serve(services: Services, host: str, port: int) -> None:
-    """Web UI + API (development server; use gunicorn in production, see README)."""
+    """Web UI + API (development server; use gunicorn in production, see README).
+    On the embedded default (no Redis) it creates the stores first and runs
+    the jobs in-process."""
+    from services.embedded import EmbeddedRunner
     from web.app import create_app
 
-    app = create_app(services=services)
     runner = None
     if not services.settings.redis_url:
-        from workers.embedded import EmbeddedRunner
-
+        _init(services)
         runner = EmbeddedRunner(services)
+    app = create_app(services=services)
+    if runner is not None:
         runner.start()
     click.echo(f"rectify on http://{host}:{port}/  (API docs: /api/docs)", err=True)
     try:

@@ -3,14 +3,17 @@
 Keeps the read model following the event log (SQLite has no notifications,
 so it polls) and runs the deadline job once a day. Both only read the event
 log and act through the services, so running one of these per process is safe
-(the projector applies each batch exactly once).
+(each projection applies each batch exactly once).
+
+It lives in ``services/`` so that ``web`` (the CLI's ``serve``) may start it
+without importing ``workers/``: the two are independent siblings.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import date, datetime
+from datetime import date
 
 from services.bootstrap import Services
 
@@ -51,7 +54,7 @@ class EmbeddedRunner:
             self._wake.clear()
 
     def _maybe_sweep(self) -> None:
-        now = datetime.now(self.services.settings.tz)
+        now = self.services.app.now().astimezone(self.services.settings.tz)
         if now.hour >= SWEEP_AT_HOUR and self._swept_on != now.date():
             result = self.services.sweep_deadlines(today=now.date())
             self._swept_on = now.date()
