@@ -117,3 +117,34 @@ def may_report_at(actor: Actor, location: str, within: Within) -> bool:
     if actor.role is Role.CLERK:
         return within(location, actor.unit)
     return REPORT in ROLE_ACTIONS.get(actor.role, frozenset())
+
+
+# -- administration: the org tree, accounts and campaigns -------------------------------
+MANAGE_UNITS: Final = "manage_units"
+MANAGE_USERS: Final = "manage_users"
+MANAGE_CAMPAIGNS: Final = "manage_campaigns"
+LIST_USERS: Final = "list_users"
+
+#: Who may take each administrative action (the command line acts as the system).
+ADMIN_ACTIONS: dict[str, frozenset[Role]] = {
+    MANAGE_UNITS: frozenset({Role.ADMIN, Role.SYSTEM}),
+    MANAGE_USERS: frozenset({Role.ADMIN, Role.SYSTEM}),
+    MANAGE_CAMPAIGNS: frozenset({Role.ADMIN, Role.SYSTEM}),
+    LIST_USERS: frozenset({Role.ADMIN, Role.LEADER, Role.SYSTEM}),
+}
+
+
+def check_admin(actor: Actor, action: str) -> None:
+    """403 unless the actor's role may take the administrative ``action``."""
+    if actor.role not in ADMIN_ACTIONS.get(action, frozenset()):
+        raise Forbidden(
+            f"the role {actor.role} may not {action.replace('_', ' ')}",
+            code="role_forbidden",
+            params={"role": str(actor.role), "action": action},
+        )
+
+
+def check_may_read_user(actor: Actor, username: str) -> None:
+    """A user reads its own account; admins and leaders read every account."""
+    if actor.username != username.strip().lower():
+        check_admin(actor, LIST_USERS)

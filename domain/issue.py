@@ -364,7 +364,7 @@ class Issue(Aggregate):
         reason: str,
     ) -> None:
         severity = _enum(severity, Severity, "severity")
-        campaign.check_classification(aspect, category)
+        campaign.check_classification(aspect, category, kept=(self.aspect, self.category))
         reason = _text(reason, "reason")
         self._check(actor, Action.RECLASSIFY)
         self._reclassified(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
-from domain.access import REPORT
+from domain.access import LIST_USERS, MANAGE_CAMPAIGNS, MANAGE_UNITS, MANAGE_USERS, REPORT
 from domain.actor import Role
 from domain.deadlines import DeadlineAction
 from domain.letter import LetterKind
@@ -109,12 +109,26 @@ ENUM_LABELS: dict[type[StrEnum], dict[str, Label]] = {
 #: What a role may do beside the lifecycle's actions (``domain/access.py``).
 OTHER_ACTIONS: dict[str, Label] = {
     REPORT: Label("登记问题", "report problems"),
+    MANAGE_UNITS: Label("管理单位", "manage units"),
+    MANAGE_USERS: Label("管理用户", "manage users"),
+    MANAGE_CAMPAIGNS: Label("管理整改行动", "manage campaigns"),
+    LIST_USERS: Label("查看用户列表", "list users"),
 }
 
 #: Event types by ``<aggregate>.<event>`` (the history's ``type`` is the event's name).
 EVENT_LABELS: dict[str, Label] = {
     "Campaign.Started": Label("启动整改行动", "campaign started"),
     "Campaign.IssueNumberAllocated": Label("分配问题编号", "issue number allocated"),
+    "Campaign.Renamed": Label("整改行动更名", "campaign renamed"),
+    "Campaign.DeadlineChanged": Label("调整整改行动期限", "campaign deadline changed"),
+    "Campaign.AspectAdded": Label("新增方面", "aspect added"),
+    "Campaign.AspectRenamed": Label("方面更名", "aspect renamed"),
+    "Campaign.AspectRetired": Label("停用方面", "aspect retired"),
+    "Campaign.AspectRestored": Label("恢复方面", "aspect restored"),
+    "Campaign.CategoryAdded": Label("新增类别", "category added"),
+    "Campaign.CategoryRenamed": Label("类别更名", "category renamed"),
+    "Campaign.CategoryRetired": Label("停用类别", "category retired"),
+    "Campaign.CategoryRestored": Label("恢复类别", "category restored"),
     "Issue.Reported": Label("登记问题", "reported"),
     "Issue.Reclassified": Label("调整分类", "reclassified"),
     "Issue.Assigned": Label("交办", "assigned"),
@@ -141,8 +155,13 @@ EVENT_LABELS: dict[str, Label] = {
     "Organisation.Founded": Label("建立组织架构", "organisation founded"),
     "Unit.Added": Label("新增单位", "unit added"),
     "Unit.Renamed": Label("单位更名", "unit renamed"),
+    "Unit.Moved": Label("调整上级单位", "unit moved"),
+    "Unit.Closed": Label("撤销单位", "unit closed"),
+    "Unit.Reopened": Label("恢复单位", "unit reopened"),
     "User.Registered": Label("新增用户", "user registered"),
+    "User.Renamed": Label("修改用户姓名", "user renamed"),
     "User.Deactivated": Label("停用账号", "account deactivated"),
+    "User.Reactivated": Label("恢复账号", "account reactivated"),
     "User.PasswordChanged": Label("修改密码", "password changed"),
     "User.RoleChanged": Label("变更角色", "role changed"),
     "User.TokenIssued": Label("签发接口令牌", "API token issued"),

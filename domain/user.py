@@ -7,9 +7,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.access import MANAGE_USERS, check_admin
 from domain.actor import Actor, Role
 from domain.clock import Timestamped
 from domain.errors import Forbidden, InvalidInput
+from domain.reason import check_reason
 
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
 ASSIGNABLE_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
@@ -43,9 +45,16 @@ def check_role_name(role: str) -> Role:
     return r
 
 
+def check_user_name(name: str, username: str) -> str:
+    """A display name: at most 100 characters; empty means the username."""
+    name = (name or "").strip()
+    if len(name) > 100:
+        raise InvalidInput("name has at most 100 characters", "name", code="too_long", params={"limit": 100})
+    return name or username
+
+
 def _check_admin(actor: Actor) -> None:
-    if actor.role not in (Role.ADMIN, Role.SYSTEM):
-        raise Forbidden("only an admin manages users", code="admin_only")
+    check_admin(actor, MANAGE_USERS)
 
 
 class User(Aggregate):
@@ -90,7 +99,7 @@ class User(Aggregate):
         return cls(
             actor=actor.as_record(),
             username=username,
-            name=(name or "").strip() or username,
+            name=check_user_name(name, username),
             role=str(r),
             unit=unit,
             password_hash=password_hash,
@@ -109,46 +118,94 @@ class User(Aggregate):
         self.tokens = {}
         self.token_labels = {}
 
+    # -- admin changes: each records who (``actor``) and why (``reason``); a
+    # change to what the account already is records nothing (returns False).
+    class Renamed(Event):
+        name: str
+        reason: str
+
+    def rename(self, actor: Actor, *, name: str, reason: str = "") -> bool:
+        _check_admin(actor)
+        name = check_user_name(name, self.username)
+        if name == self.name:
+            return False
+        self._renamed(actor=actor.as_record(), name=name, reason=check_reason(reason))
+        return True
+
+    @event(Renamed)
+    def _renamed(self, actor: dict[str, str], name: str, reason: str) -> None:
+        self.name = name
+
+    # Role and unit change together (one event, as when the account was made).
     class RoleChanged(Event):
         role: str
         unit: str
+        reason: str = ""  # added December 2026: older events have none
 
-    def change_role(self, actor: Actor, *, role: str, unit: str) -> None:
+    def change_role(self, actor: Actor, *, role: str, unit: str, reason: str = "") -> bool:
         _check_admin(actor)
         r = check_role_name(role)
         if not unit:
             raise InvalidInput("unit must name the user's unit", "unit", code="field_required")
-        self._role_changed(actor=actor.as_record(), role=str(r), unit=unit)
+        if r is self.role and unit == self.unit:
+            return False
+        self._role_changed(actor=actor.as_record(), role=str(r), unit=unit, reason=check_reason(reason))
+        return True
 
     @event(RoleChanged)
-    def _role_changed(self, actor: dict[str, str], role: str, unit: str) -> None:
+    def _role_changed(self, actor: dict[str, str], role: str, unit: str, reason: str = "") -> None:
         self.role = Role(role)
         self.unit = unit
 
     class PasswordChanged(Event):
         password_hash: str
+        reason: str = ""  # added December 2026: older events have none
 
-    def change_password(self, actor: Actor, *, password_hash: str) -> None:
+    def change_password(self, actor: Actor, *, password_hash: str, reason: str = "") -> None:
         if actor.user_id != str(self.id):
             _check_admin(actor)
-        self._password_changed(actor=actor.as_record(), password_hash=password_hash)
+        self._password_changed(
+            actor=actor.as_record(), password_hash=password_hash, reason=check_reason(reason)
+        )
 
     @event(PasswordChanged)
-    def _password_changed(self, actor: dict[str, str], password_hash: str) -> None:
+    def _password_changed(self, actor: dict[str, str], password_hash: str, reason: str = "") -> None:
         self.password_hash = password_hash
 
     class Deactivated(Event):
         reason: str
 
-    def deactivate(self, actor: Actor, *, reason: str) -> None:
+    def deactivate(self, actor: Actor, *, reason: str = "") -> bool:
+        """The account can no longer sign in, and every token it had ends
+        (a reactivated account signs in again for new ones)."""
         _check_admin(actor)
+        if actor.user_id == str(self.id):
+            raise InvalidInput(
+                "an admin cannot deactivate its own account", "active", code="own_account_deactivation"
+            )
         if not self.active:
-            return
-        self._deactivated(actor=actor.as_record(), reason=(reason or "").strip())
+            return False
+        self._deactivated(actor=actor.as_record(), reason=check_reason(reason))
+        return True
 
     @event(Deactivated)
     def _deactivated(self, actor: dict[str, str], reason: str) -> None:
         self.active = False
+        self.tokens = {}
+
+    class Reactivated(Event):
+        reason: str
+
+    def reactivate(self, actor: Actor, *, reason: str = "") -> bool:
+        _check_admin(actor)
+        if self.active:
+            return False
+        self._reactivated(actor=actor.as_record(), reason=check_reason(reason))
+        return True
+
+    @event(Reactivated)
+    def _reactivated(self, actor: dict[str, str], reason: str) -> None:
+        self.active = True
 
     # -- API tokens: only a hash is kept; revoking one takes effect at once ------
     class TokenIssued(Event):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.access import MANAGE_USERS, check_admin, check_may_read_user
 from domain.actor import Actor
 from domain.errors import DomainError, NotFound
 from domain.user import User, check_username, user_id
@@ -29,7 +30,8 @@ class AccountCommands(EventSourcedApp):
         name: str = "",
         password_hash: str | None = None,
     ) -> UserView:
-        """Admin (or the command line). The unit must exist."""
+        """Admin (or the command line). The unit must exist and be open."""
+        check_admin(actor, MANAGE_USERS)
         self._unit(unit)
         user = User.create(
             actor,
@@ -52,7 +54,9 @@ class AccountCommands(EventSourcedApp):
             ) from None
         return self._get(User, user_id(key), f"user {username!r}")
 
-    def get_user(self, username: str) -> UserView:
+    def get_user(self, actor: Actor, username: str) -> UserView:
+        """The user itself, an admin or a leader."""
+        check_may_read_user(actor, username)
         return UserView.of(self._user(username))
 
     def actor_for(self, username: str) -> Actor:
@@ -78,11 +82,54 @@ class AccountCommands(EventSourcedApp):
 
     @command
     def change_user_role(self, actor: Actor, username: str, *, role: str, unit: str) -> UserView:
-        user = self._user(username)
-        self._unit(unit)
-        user.change_role(actor, role=role, unit=unit)
-        self._save(user)
-        return UserView.of(user)
+        return self.update_user(actor, username, role=role, unit=unit)
+
+    def check_may_update_user(self, actor: Actor, username: str) -> None:
+        """The checks before reading a change's input: the user exists (404)
+        and the actor may change accounts (403)."""
+        self._user(username)
+        check_admin(actor, MANAGE_USERS)
+
+    @command
+    def update_user(
+        self,
+        actor: Actor,
+        username: str,
+        *,
+        name: str | None = None,
+        role: str | None = None,
+        unit: str | None = None,
+        password: str | None = None,
+        active: bool | None = None,
+        reason: str = "",
+    ) -> UserView:
+        """Admin: any of name, role, unit, password and active; one event per
+        change, all saved together; a value the account already has records
+        nothing. Role and unit changes apply from the user's next request; a
+        deactivated user's tokens end and it can no longer sign in."""
+
+        def attempt() -> UserView:
+            user = self._user(username)
+            check_admin(actor, MANAGE_USERS)
+            new_hash = None
+            if password is not None and not password_matches(user.password_hash, password):
+                new_hash = hash_password(password)
+            if active is True:
+                user.reactivate(actor, reason=reason)
+            if name is not None:
+                user.rename(actor, name=name, reason=reason)
+            if role is not None or unit is not None:
+                if unit is not None:
+                    self._unit(unit, allow_closed=(user.unit,))
+                user.change_role(actor, role=role or str(user.role), unit=unit or user.unit, reason=reason)
+            if new_hash is not None:
+                user.change_password(actor, password_hash=new_hash, reason=reason)
+            if active is False:
+                user.deactivate(actor, reason=reason)
+            self._save(user)
+            return UserView.of(user)
+
+        return self._retrying(attempt)
 
     @command
     def change_password(self, actor: Actor, username: str, *, password: str) -> None:
@@ -92,7 +139,4 @@ class AccountCommands(EventSourcedApp):
 
     @command
     def deactivate_user(self, actor: Actor, username: str, *, reason: str = "") -> UserView:
-        user = self._user(username)
-        user.deactivate(actor, reason=reason)
-        self._save(user)
-        return UserView.of(user)
+        return self.update_user(actor, username, active=False, reason=reason)

@@ -252,9 +252,9 @@ class IssueCommands(OrgCommands):
         deadlines; ``deadline`` is for units new to the issue, and required then."""
 
         def decide(issue: Issue) -> None:
-            self._unit(lead, "lead")
+            self._unit(lead, "lead", allow_closed=issue.assigned_units)
             for c in co:
-                self._unit(c, "co")
+                self._unit(c, "co", allow_closed=issue.assigned_units)
             issue.reassign(
                 actor, lead=lead, co=list(co), reason=reason, deadline=deadline, today=self.today()
             )

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar, cast
@@ -39,6 +40,9 @@ P = ParamSpec("P")
 App = TypeVar("App", bound="EventSourcedApp")
 
 CONFLICT_RETRIES = 5
+#: How long a unit's path read by this process is trusted (another process
+#: may move the unit; this one forgets every path when it saves a unit).
+UNIT_PATH_TRUST_SECONDS = 1.0
 
 
 def resolve_issue_ref(ref: str | UUID) -> UUID:
@@ -95,7 +99,7 @@ class EventSourcedApp(Application[UUID]):
         self.clock: Clock = clock or SystemClock()
         self._local = threading.local()
         self.saved_listeners: list[Callable[[int], None]] = []
-        self._unit_paths: dict[str, tuple[str, ...]] = {}
+        self._unit_paths: dict[str, tuple[float, tuple[str, ...]]] = {}
         # Set by the composition root on PostgreSQL (services/user_watch.py).
         self.user_watch: UserWatch | None = None
 
@@ -137,6 +141,8 @@ class EventSourcedApp(Application[UUID]):
 
     def _commit(self, *aggregates: Aggregate) -> None:
         recordings = self.save(*aggregates)
+        if any(isinstance(aggregate, Unit) for aggregate in aggregates):
+            self._unit_paths.clear()
         if self.user_watch is not None:
             for aggregate in aggregates:
                 if isinstance(aggregate, User):
@@ -225,27 +231,34 @@ class EventSourcedApp(Application[UUID]):
             )
         return aggregate
 
-    def _unit(self, code: str, field: str = "unit") -> Unit:
+    def _unit(self, code: str, field: str = "unit", *, allow_closed: Iterable[str] = ()) -> Unit:
+        """A unit that takes new problems, assignments and accounts: it exists
+        and is open (422 otherwise); ``allow_closed`` names units that may be
+        closed because they are kept, not newly given."""
         unit = self._find(Unit, unit_id(code)) if code else None
         if unit is None:
             raise InvalidInput(
                 f"no unit with code {code!r}", field, code="unknown_unit", params={"unit": code}
             )
+        if unit.code not in allow_closed:
+            unit.check_open(field)
         return unit
 
     def within(self, unit: str, ancestor: str) -> bool:
         """Whether ``unit`` is ``ancestor`` or below it in the org tree."""
         if unit == ancestor:
             return True
-        path = self._unit_paths.get(unit)
-        if path is None:
+        now = time.monotonic()
+        cached = self._unit_paths.get(unit)
+        if cached is None or now - cached[0] > UNIT_PATH_TRUST_SECONDS:
             found = self._peek(Unit, unit_id(unit)) if unit else None
             if found is None:
                 return False
-            # A unit's place in the tree is fixed when it is added (no event
-            # moves it), so its path can be kept for the life of the process.
-            path = self._unit_paths[unit] = tuple(found.path)
-        return ancestor in path
+            # A unit moves (Unit.Moved): this process forgets every path when
+            # it saves a unit, and trusts a path another process may have
+            # moved for at most UNIT_PATH_TRUST_SECONDS.
+            cached = self._unit_paths[unit] = (now, tuple(found.path))
+        return ancestor in cached[1]
 
     def events_of(self, aggregate_id: UUID, *, until: datetime | None = None) -> list[Any]:
         events: list[Any] = list(self.events.get(aggregate_id))

@@ -102,10 +102,11 @@ class UnitView:
     kind: str
     parent: str | None
     path: tuple[str, ...]
+    active: bool
 
     @classmethod
     def of(cls, unit: Unit) -> UnitView:
-        return cls(unit.code, unit.name, unit.kind, unit.parent, tuple(unit.path))
+        return cls(unit.code, unit.name, unit.kind, unit.parent, tuple(unit.path), unit.active)
 
 
 @dataclass(frozen=True)

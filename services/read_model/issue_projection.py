@@ -5,7 +5,9 @@ onto its aggregate exactly as the event store does, so the read model can
 never disagree with the aggregates about status, deadlines or overdue flags.
 It also follows the units, for its own copy of their paths
 (``rm_issue_units``): the scope rows need them, and the ``org`` projection
-may stand at another position in the log.
+may stand at another position in the log. When a unit moves, the scope rows
+and current state rows of the problems in its subtree follow the new tree
+(``RowWriter._rescope``).
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ class IssueProjection(Projection):
             before, aggregate = self.replay.apply(event, rows.state_key)
             rows.changed(aggregate, created=event.originator_version == 1, before=before, at=event.timestamp)
         rows.flush(conn)
+
+    def resumed_elsewhere(self) -> None:
+        # A unit may have moved in the batches another runner wrote: the unit
+        # paths kept in memory are read again from rm_issue_units.
+        self.rows.forget_paths()
 
     def forget(self) -> None:
         self.replay.forget()

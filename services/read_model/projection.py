@@ -75,6 +75,12 @@ class Projection(ABC):
     def forget(self) -> None:
         """Drops whatever the projection keeps in memory (before a rebuild)."""
 
+    def resumed_elsewhere(self) -> None:
+        """Another runner (another process) projected the batches since this
+        one's last: whatever kept in memory those events may have changed is
+        dropped. By default, everything."""
+        self.forget()
+
 
 class Replay:
     """The aggregates a projection follows, replayed event by event exactly
@@ -161,6 +167,7 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self.topics = sorted(set(projection.topics))
         self._lock = threading.Lock()
+        self._projected_to: int | None = None  # where the last batch this runner wrote ended
 
     # -- schema ---------------------------------------------------------------------
     def setup(self, conn: Connection, stored: Tracked | None) -> bool:
@@ -278,9 +285,14 @@ class ProjectionRunner:
             claimed = conn.execute(select(p.c.position).where(mine).with_for_update()).scalar()
             if claimed != start:
                 raise ConcurrentProjection
+            if start != self._projected_to:
+                # Another runner wrote the batches in between (or this is the
+                # first): what the projection keeps in memory may be stale.
+                self.projection.resumed_elsewhere()
             if batch.events:
                 self.projection.project(conn, batch.events)
             moved = conn.execute(update(p).where(mine, p.c.position == start).values(position=batch.end))
             if moved.rowcount != 1:
                 raise ConcurrentProjection
+        self._projected_to = batch.end
         return batch.end

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Engine, Text, and_, distinct, func, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from domain.access import LIST_USERS, check_admin
 from domain.actor import Actor, Role
 from domain.errors import InvalidInput
 from domain.lifecycle import OPEN_STATUSES, Status
@@ -446,7 +447,9 @@ class Queries:
             # The table keeps the path as "/C/C01/" for prefix matching; callers get the codes.
             return [{**r, "path": r["path"].strip("/").split("/")} for r in conn.execute(query).mappings()]
 
-    def users(self, *, unit: str | None = None) -> list[dict[str, Any]]:
+    def users(self, actor: Actor, *, unit: str | None = None) -> list[dict[str, Any]]:
+        """Every account (admins and leaders)."""
+        check_admin(actor, LIST_USERS)
         self.before_read()
         query = select(t.users).order_by(t.users.c.username)
         if unit:

@@ -10,9 +10,10 @@ import psycopg
 from eventsourcing.domain import Aggregate
 from sqlalchemy import JSON, Connection, bindparam, delete, insert, select, update
 
-from domain.campaign import Campaign
+from domain.campaign import Campaign, campaign_id
 from domain.issue import Issue
 from domain.letter import LetterBook
+from domain.taxonomy import aspect_added, aspect_changed, category_added, category_changed
 from domain.unit import Unit
 from domain.user import User
 from services.read_model import tables as t
@@ -67,6 +68,7 @@ def unit_row(unit: Unit) -> dict[str, Any]:
         "parent": unit.parent,
         "path": "/" + "/".join(unit.path) + "/",
         "depth": len(unit.path),
+        "active": unit.active,
     }
 
 
@@ -77,6 +79,46 @@ def campaign_row(started: Campaign.Started) -> dict[str, Any]:
         "deadline": date.fromisoformat(started.deadline),
         "aspects": started.aspects,
     }
+
+
+#: How each admin event of a campaign changes its row (the domain's own rules
+#: for the taxonomy: ``domain/taxonomy.py``). Numbering events are not projected.
+CAMPAIGN_CHANGES: dict[type[Any], Any] = {
+    Campaign.Renamed: lambda row, e: {**row, "name": e.name},
+    Campaign.DeadlineChanged: lambda row, e: {**row, "deadline": date.fromisoformat(e.deadline)},
+    Campaign.AspectAdded: lambda row, e: {
+        **row,
+        "aspects": aspect_added(row["aspects"], e.code, e.name, e.categories),
+    },
+    Campaign.AspectRenamed: lambda row, e: {
+        **row,
+        "aspects": aspect_changed(row["aspects"], e.code, name=e.name),
+    },
+    Campaign.AspectRetired: lambda row, e: {
+        **row,
+        "aspects": aspect_changed(row["aspects"], e.code, retired=True),
+    },
+    Campaign.AspectRestored: lambda row, e: {
+        **row,
+        "aspects": aspect_changed(row["aspects"], e.code, retired=False),
+    },
+    Campaign.CategoryAdded: lambda row, e: {
+        **row,
+        "aspects": category_added(row["aspects"], e.aspect, e.code, e.name),
+    },
+    Campaign.CategoryRenamed: lambda row, e: {
+        **row,
+        "aspects": category_changed(row["aspects"], e.code, name=e.name),
+    },
+    Campaign.CategoryRetired: lambda row, e: {
+        **row,
+        "aspects": category_changed(row["aspects"], e.code, retired=True),
+    },
+    Campaign.CategoryRestored: lambda row, e: {
+        **row,
+        "aspects": category_changed(row["aspects"], e.code, retired=False),
+    },
+}
 
 
 def user_row(u: User) -> dict[str, Any]:
@@ -108,12 +150,17 @@ class RowWriter:
         self._issues: dict[Any, Issue] = {}
         self._units: dict[Any, Unit] = {}
         self._letters: list[dict[str, Any]] = []
+        self._units_changed_at: dict[str, datetime] = {}  # units that may have moved
         self._created: set[Any] = set()  # aggregates born in this batch: no old row
         self._transitions: dict[Any, list[tuple[datetime, Any, str]]] = {}
 
     def forget(self) -> None:
         self._paths.clear()
         self._reset()
+
+    def forget_paths(self) -> None:
+        """Unit paths change when a unit moves: re-read them from the rows."""
+        self._paths.clear()
 
     def begin(self, conn: Connection) -> None:
         self._reset()
@@ -149,6 +196,8 @@ class RowWriter:
         elif isinstance(aggregate, Unit):
             self._units[aggregate.id] = aggregate
             self._paths[aggregate.code] = tuple(aggregate.path)
+            if not created and at is not None:
+                self._units_changed_at[aggregate.code] = at
 
     def event(self, event: Any) -> None:
         """Rows made from one event rather than from an aggregate's state."""
@@ -176,13 +225,18 @@ class RowWriter:
         return path
 
     def _scope_rows(self, conn: Connection, issue: Issue) -> list[dict[str, str]]:
-        issue_id = str(issue.id)
-        rows = {(u, "located") for u in self._path(conn, issue.unit)}
-        for unit in issue.assigned_units:
+        return self._scope_rows_of(conn, str(issue.id), issue.unit, issue.assigned_units)
+
+    def _scope_rows_of(
+        self, conn: Connection, issue_id: str, location: str, assigned: Any
+    ) -> list[dict[str, str]]:
+        rows = {(u, "located") for u in self._path(conn, location)}
+        for unit in assigned:
             rows.update((u, "assigned") for u in self._path(conn, unit))
         return [{"issue_id": issue_id, "unit": u, "relation": r} for u, r in sorted(rows)]
 
     def flush(self, conn: Connection) -> None:
+        moved = self._moved_units(conn)
         rows = [unit_path_row(u) for u in self._units.values()]
         self._replace(conn, t.issue_units, t.issue_units.c.code, rows)
         if self._issues:
@@ -195,8 +249,69 @@ class RowWriter:
             _insert_many(conn, t.issues, rows)
             _insert_many(conn, t.issue_scope, scope)
         self._flush_states(conn)
+        self._rescope(conn, moved)
         _insert_many(conn, t.letters, self._letters)
         self._reset()
+
+    # -- units that moved ----------------------------------------------------------------
+    def _moved_units(self, conn: Connection) -> dict[str, datetime]:
+        """The units of this batch whose path differs from this projection's
+        own row of it (``rm_issue_units``): moved."""
+        if not self._units_changed_at:
+            return {}
+        u = t.issue_units.c
+        codes = list(self._units_changed_at)
+        moved: dict[str, datetime] = {}
+        for chunk in _chunks(codes):
+            for code, path in conn.execute(select(u.code, u.path).where(u.code.in_(chunk))):
+                if path != "/" + "/".join(self._paths[code]) + "/":
+                    moved[code] = self._units_changed_at[code]
+        return moved
+
+    def _rescope(self, conn: Connection, moved: dict[str, datetime]) -> None:
+        """After units moved, the scope rows of the problems located in or
+        assigned to their subtrees follow the new tree, and their state
+        history starts a new stretch at the move (an ``as_of`` before it
+        answers with the tree as it was)."""
+        if not moved:
+            return
+        s = t.issue_scope.c
+        affected: set[str] = set()
+        for chunk in _chunks(list(moved)):
+            affected.update(conn.execute(select(s.issue_id).where(s.unit.in_(chunk)).distinct()).scalars())
+        affected -= {str(i) for i in self._issues}
+        if not affected:
+            return
+        at = max(moved.values())
+        i = t.issues.c
+        h = t.issue_states
+        scope: list[dict[str, str]] = []
+        states: list[dict[str, Any]] = []
+        for chunk in _chunks(sorted(affected)):
+            issues = conn.execute(select(i.id, i.unit, i.assignments).where(i.id.in_(chunk))).all()
+            current = {
+                r["issue_id"]: dict(r)
+                for r in conn.execute(
+                    select(h).where(h.c.issue_id.in_(chunk), h.c.valid_to.is_(None))
+                ).mappings()
+            }
+            for issue_id, location, assignments in issues:
+                assigned = [a["unit"] for a in assignments]
+                scope.extend(self._scope_rows_of(conn, issue_id, location, assigned))
+                row = current.get(issue_id)
+                if row is not None:
+                    states.append(
+                        {
+                            **row,
+                            "valid_from": at,
+                            "located": self._scope_text(conn, [location]),
+                            "assigned": self._scope_text(conn, assigned),
+                        }
+                    )
+            conn.execute(delete(t.issue_scope).where(s.issue_id.in_(chunk)))
+            conn.execute(update(h).where(h.c.issue_id.in_(chunk), h.c.valid_to.is_(None)).values(valid_to=at))
+        _insert_many(conn, t.issue_scope, scope)
+        _insert_many(conn, h, states)
 
     def _scope_text(self, conn: Connection, units: Any) -> str:
         codes = dict.fromkeys(code for unit in units for code in self._path(conn, unit))
@@ -261,6 +376,7 @@ class OrgRowWriter:
         self._units: dict[Any, Unit] = {}
         self._users: dict[Any, User] = {}
         self._campaigns: dict[Any, dict[str, Any]] = {}
+        self._campaign_changes: list[Any] = []
 
     def forget(self) -> None:
         self._reset()
@@ -275,13 +391,29 @@ class OrgRowWriter:
         """Rows made from one event rather than from an aggregate's state."""
         if isinstance(event, Campaign.Started):
             self._campaigns[event.originator_id] = campaign_row(event)
+        elif type(event) in CAMPAIGN_CHANGES:
+            self._campaign_changes.append(event)
 
     def flush(self, conn: Connection) -> None:
         replace = RowWriter._replace
         replace(conn, t.units, t.units.c.code, [unit_row(u) for u in self._units.values()])
+        self._apply_campaign_changes(conn)
         replace(conn, t.campaigns, t.campaigns.c.code, list(self._campaigns.values()))
         replace(conn, t.users, t.users.c.username, [user_row(u) for u in self._users.values()])
         self._reset()
+
+    def _apply_campaign_changes(self, conn: Connection) -> None:
+        """Each admin change of a campaign, in log order, onto its row (from
+        this batch, or else as stored)."""
+        for event in self._campaign_changes:
+            row = self._campaigns.get(event.originator_id)
+            if row is None:
+                stored = conn.execute(select(t.campaigns)).mappings()
+                found = [dict(r) for r in stored if campaign_id(r["code"]) == event.originator_id]
+                if not found:
+                    continue
+                row = found[0]
+            self._campaigns[event.originator_id] = CAMPAIGN_CHANGES[type(event)](row, event)
 
 
 def _insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:

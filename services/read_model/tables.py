@@ -186,6 +186,7 @@ units = Table(
     Column("parent", String(40)),
     Column("path", Text, nullable=False),
     Column("depth", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
     Index("ix_rm_units_parent", "parent"),
 )
 

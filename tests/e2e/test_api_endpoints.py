@@ -952,7 +952,14 @@ def test_lists_and_stats_as_of_an_earlier_instant(
 def test_units(city: City, client: FlaskClient, token_for: Auth) -> None:
     admin = token_for("admin")
     listed = ok(client.get("/api/v1/units", headers=token_for("clerk")))
-    assert listed[0] == {"code": "C", "name": "运城市", "kind": "city", "parent": None, "path": ["C"]}
+    assert listed[0] == {
+        "code": "C",
+        "name": "运城市",
+        "kind": "city",
+        "parent": None,
+        "path": ["C"],
+        "active": True,
+    }
     village = next(u for u in listed if u["code"] == "C01T1V1")
     assert village["path"] == ["C", "C01", "C01T1", "C01T1V1"] and village["kind"] == "village"
     assert {"C01", "C02T1V1", "D01", "OFF"} <= {u["code"] for u in listed}
@@ -967,6 +974,7 @@ def test_units(city: City, client: FlaskClient, token_for: Auth) -> None:
         "kind": "department",
         "parent": "C",
         "path": ["C", "D02"],
+        "active": True,
     }
     assert unit in ok(client.get("/api/v1/units", headers=admin))
     error(
@@ -1070,7 +1078,14 @@ def test_campaigns(city: City, client: FlaskClient, token_for: Auth) -> None:
     }
     created = ok(client.post("/api/v1/campaigns", headers=admin, json=body), 201)
     assert created["code"] == "YC2024" and created["deadline"] == "2024-12-31"
-    assert created["aspects"] == body["aspects"]
+    assert created["aspects"] == [
+        {
+            "code": "B01",
+            "name": "产业",
+            "retired": False,
+            "categories": [{"code": "B01C01", "name": "项目", "retired": False}],
+        }
+    ]
     assert {c["code"] for c in ok(client.get("/api/v1/campaigns", headers=token_for("clerk")))} == {
         "YC2023",
         "YC2024",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from domain.actor import system_actor
 from domain.campaign import Campaign, campaign_id
 from services.bootstrap import Services
 from services.demo import DemoCity
@@ -44,7 +45,7 @@ def test_the_demo_plays_months_in_log_order_with_every_kind_of_fact(demo_service
     roles = {role for role, _, _ in logins}
     assert roles == {"admin", "leader", "inspector", "reviewer", "handler", "clerk"}
     for _, username, _ in logins:
-        assert s.app.get_user(username).active
+        assert s.app.get_user(system_actor(), username).active
 
 
 def test_the_demo_campaign_has_11_aspects_and_35_categories(demo_services: Services) -> None:

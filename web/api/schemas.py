@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from domain.issue import MAX_DESCRIPTION, MAX_TEXT, MAX_TITLE
 from domain.vocabulary import Severity, Source, UnitKind
@@ -73,6 +73,7 @@ class UnitOut(Schema):
     kind = fields.String()
     parent = fields.String(allow_none=True)
     path = fields.List(fields.String())
+    active = fields.Boolean(metadata={"description": "false once the unit is closed"})
 
 
 class UnitQuery(In):
@@ -118,15 +119,20 @@ class CampaignIn(In):
     aspects = fields.List(fields.Nested(AspectIn), required=True, validate=validate.Length(min=1))
 
 
+RETIRED = "true once left out of a PATCH: no new problem may use it; its problems keep it"
+
+
 class CategoryOut(Schema):
     code = fields.String()
     name = fields.String()
+    retired = fields.Boolean(dump_default=False, metadata={"description": RETIRED})
 
 
 class AspectOut(Schema):
     code = fields.String()
     name = fields.String()
     categories = fields.List(fields.Nested(CategoryOut))
+    retired = fields.Boolean(dump_default=False, metadata={"description": RETIRED})
 
 
 class CampaignOut(Schema):
@@ -134,6 +140,54 @@ class CampaignOut(Schema):
     name = fields.String()
     deadline = fields.Date()
     aspects = fields.List(fields.Nested(AspectOut))
+
+
+# -- admin changes (PATCH): any of the fields, at least one; unknown ones are 422 ----------
+class Patch(In):
+    class Meta:
+        unknown = RAISE
+
+    reason = fields.String(
+        load_default="",
+        validate=validate.Length(max=MAX_TEXT),
+        metadata={"description": "why: kept on each event the change records"},
+    )
+
+    @validates_schema
+    def _at_least_one(self, data: dict[str, Any], **_: Any) -> None:
+        if not set(data) - {"reason"}:
+            names = ", ".join(sorted(set(self.fields) - {"reason"}))
+            raise ValidationError(f"give at least one of {names}", "_")
+
+
+class UserPatch(Patch):
+    name = fields.String(validate=validate.Length(min=1, max=100))
+    role = fields.String(validate=validate.OneOf(ROLES))
+    unit = fields.String(validate=validate.Length(min=1, max=40))
+    password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
+    active = fields.Boolean(metadata={"description": "false deactivates (its tokens end), true reactivates"})
+
+
+class UnitPatch(Patch):
+    name = fields.String(validate=validate.Length(min=1, max=100))
+    parent = fields.String(
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "moves the unit and its subtree (never under itself or below it)"},
+    )
+    active = fields.Boolean(metadata={"description": "false closes the unit, true reopens it"})
+
+
+class CampaignPatch(Patch):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    deadline = fields.Date()
+    aspects = fields.List(
+        fields.Nested(AspectIn),
+        validate=validate.Length(min=1),
+        metadata={
+            "description": "the live taxonomy: new codes are added, names change, an aspect or "
+            "category left out is retired, a retired one given again is restored"
+        },
+    )
 
 
 # -- issues ------------------------------------------------------------------------------

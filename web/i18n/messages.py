@@ -98,6 +98,24 @@ MESSAGES: dict[str, Label] = {
     ),
     "password_too_short": L("密码至少{min}个字符", "a password has at least {min} characters"),
     "root_exists": L("根单位已存在，请指定上级单位", "the root unit exists already: give a parent"),
+    "aspect_retired": L(
+        "方面“{aspect}”已停用，新问题不能使用", "aspect {aspect} is retired: no new problem may use it"
+    ),
+    "category_retired": L(
+        "类别“{category}”已停用，新问题不能使用", "category {category} is retired: no new problem may use it"
+    ),
+    "category_cannot_move": L(
+        "类别{category}属于方面{aspect}，不能移到其他方面",
+        "category {category} belongs to aspect {aspect}: a category cannot move",
+    ),
+    "unit_closed": L("单位{unit}已撤销", "unit {unit} is closed"),
+    "root_cannot_move": L("根单位不能调整上级单位", "the root unit cannot move"),
+    "root_cannot_close": L("根单位不能撤销", "the root unit cannot be closed"),
+    "move_under_itself": L(
+        "单位{unit}不能移到自身或其下级单位{parent}之下",
+        "unit {unit} cannot move under itself or a unit below it ({parent})",
+    ),
+    "own_account_deactivation": L("管理员不能停用自己的账号", "an admin cannot deactivate its own account"),
     # lifecycle (409)
     "extension_pending": L("已有延期申请待审批", "an extension request is already waiting for a decision"),
     "no_extension_request": L("没有待审批的延期申请", "there is no extension request to decide"),
