@@ -9,6 +9,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 
 from domain.issue import MAX_DESCRIPTION, MAX_TEXT, MAX_TITLE
 from domain.vocabulary import Severity, Source, UnitKind
+from web.api.as_of import AsOf
 
 SOURCES = [s.value for s in Source]
 SEVERITIES = [s.value for s in Severity]
@@ -202,7 +203,7 @@ class IssueQuery(In):
     q = fields.String(validate=validate.Length(max=200))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    as_of = fields.AwareDateTime()
+    as_of = AsOf()
 
 
 class IssuePage(Schema):
@@ -213,7 +214,7 @@ class IssuePage(Schema):
 
 
 class AsOfQuery(In):
-    as_of = fields.AwareDateTime()
+    as_of = AsOf()
 
 
 class HistoryOut(Schema):
@@ -313,7 +314,7 @@ class EvidenceAnswer(Schema):
 class StatsQuery(In):
     by = fields.String(load_default="unit", validate=validate.OneOf(["unit", "aspect", "source"]))
     campaign = fields.String()
-    as_of = fields.AwareDateTime()
+    as_of = AsOf()
 
 
 class StatsRowOut(Schema):
