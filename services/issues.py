@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from domain.access import REPORT, check_role, may_report_at, may_see
+from domain.access import REPORT, allowed_actions, check_role, may_report_at, may_see
 from domain.actor import Actor
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.issue import Issue
@@ -39,6 +39,11 @@ class IssueCommands(OrgCommands):
 
     def may_see(self, actor: Actor, issue: Issue) -> bool:
         return may_see(actor, issue.unit, issue.assigned_units, self.within)
+
+    def allowed_actions(self, actor: Actor, ref: str | UUID) -> frozenset[Action]:
+        """The actions the actor may take on the issue now (the UI's buttons),
+        from the access table and the lifecycle; 404 when it may not see it."""
+        return allowed_actions(actor, self._visible_issue(actor, ref), self.within)
 
     def get_issue(self, actor: Actor, ref: str | UUID, *, as_of: datetime | None = None) -> IssueView:
         """Anyone who may see the issue; ``as_of`` gives its state at that
