@@ -171,12 +171,20 @@ class RowWriter:
             self._paths[code] = path
         return path
 
-    def _scope_rows(self, conn: Connection, issue: Issue) -> list[dict[str, str]]:
+    def _scope_rows(self, conn: Connection, issue: Issue) -> list[dict[str, Any]]:
         issue_id = str(issue.id)
-        rows = {(u, "located") for u in self._path(conn, issue.unit)}
-        for unit in issue.assigned_units:
-            rows.update((u, "assigned") for u in self._path(conn, unit))
-        return [{"issue_id": issue_id, "unit": u, "relation": r} for u, r in sorted(rows)]
+        located = set(self._path(conn, issue.unit))
+        assigned = {u for unit in issue.assigned_units for u in self._path(conn, unit)}
+        return [
+            {
+                "issue_id": issue_id,
+                "unit": u,
+                "located": u in located,
+                "assigned": u in assigned,
+                "reported_at": issue.created_on,
+            }
+            for u in sorted(located | assigned)
+        ]
 
     def flush(self, conn: Connection) -> None:
         self._replace(conn, t.units, t.units.c.code, [unit_row(u) for u in self._units.values()])
