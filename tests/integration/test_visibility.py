@@ -57,21 +57,26 @@ def test_lists_and_counts_hold_what_may_see_allows(services: Services) -> None:
     for role in (Role.ADMIN, Role.LEADER, Role.INSPECTOR, Role.REVIEWER, Role.CLERK, Role.HANDLER):
         for place in places:
             actor = Actor(f"u-{role}-{place}", f"{role}-{place}", role, place)
-            for unit in (None, county, township, department):
-                for status in (None, "closed"):
-                    expected = [
-                        i
-                        for i in every  # newest first, as every list
-                        if sees(actor, issues[i])
-                        and (unit is None or related(issues[i], unit))
-                        and (status is None or issues[i].status == status)
-                    ]
-                    f = IssueFilter(unit=unit, status=status)
-                    assert _all_ids(services, actor, f) == expected, (role, place, unit, status)
-                    assert _all_ids(services, actor, f, as_of=now) == expected, (role, place, unit, status)
-                    checked += bool(expected)
+            for unit, status in (
+                (None, None),
+                (None, "closed"),
+                (county, None),
+                (township, None),
+                (department, "closed"),
+            ):
+                expected = [
+                    i
+                    for i in every  # newest first, as every list
+                    if sees(actor, issues[i])
+                    and (unit is None or related(issues[i], unit))
+                    and (status is None or issues[i].status == status)
+                ]
+                f = IssueFilter(unit=unit, status=status)
+                assert _all_ids(services, actor, f) == expected, (role, place, unit, status)
+                assert _all_ids(services, actor, f, as_of=now) == expected, (role, place, unit, status)
+                checked += bool(expected)
             by_unit = {r.key: r.total for r in services.queries.stats(actor, by="unit").rows}
             for child, total in by_unit.items():
                 seen = [i for i in every if sees(actor, issues[i])]
                 assert total == sum(related(issues[i], child) for i in seen), (role, place, child)
-    assert checked > 100  # most combinations see something
+    assert checked > 75  # most combinations see something
