@@ -190,12 +190,15 @@ class Queries:
 
     # -- issues ---------------------------------------------------------------------
     def _conditions(
-        self, conn: Connection, f: IssueFilter
-    ) -> tuple[list[ColumnElement[bool]], ColumnElement[bool] | None]:
-        """The list's conditions on rm_issues' own columns (the scope is
-        :meth:`_scoped`'s), and among them the search's characters condition
+        self, conn: Connection, f: IssueFilter, copied_on: Any
+    ) -> tuple[list[ColumnElement[bool]], list[ColumnElement[bool]], ColumnElement[bool] | None]:
+        """The list's filters other than the scope (:meth:`_scoped`): those on
+        the columns rm_issue_scope copies (status, overdue), asked of
+        ``copied_on`` (the driving scope rows, or rm_issues), those on the rest
+        of rm_issues, and among these the search's characters condition
         (PostgreSQL), which the page query may leave out."""
         i = t.issues.c
+        copied: list[ColumnElement[bool]] = []
         where: list[ColumnElement[bool]] = []
         search_chars: ColumnElement[bool] | None = None
         postgres = conn.dialect.name == "postgresql"
@@ -204,13 +207,13 @@ class Queries:
             bad = [s for s in statuses if s not in {x.value for x in Status}]
             if bad:
                 raise InvalidInput(f"unknown status {bad[0]!r}", "status")
-            where.append(i.status.in_(statuses))
+            copied.append(copied_on.c.status.in_(statuses))
         for name in ("campaign", "aspect", "category", "source"):
             value = getattr(f, name)
             if value:
                 where.append(getattr(i, name) == value)
         if f.overdue is not None:
-            where.append(i.overdue.is_(f.overdue))
+            copied.append(copied_on.c.overdue.is_(f.overdue))
         if f.q and f.q.strip():
             q = f.q.strip()
             pattern = _like(q)
@@ -221,7 +224,7 @@ class Queries:
                 search_chars = chars.contains(sorted(set(q)))
                 where.append(search_chars)
             where.append(or_(i.title.like(pattern, escape="\\"), i.description.like(pattern, escape="\\")))
-        return where, search_chars
+        return copied, where, search_chars
 
     @staticmethod
     def _walk_for_page(conn: Connection, total: int, f: IssueFilter) -> bool:
@@ -283,14 +286,16 @@ class Queries:
             source = drive.join(t.issues, t.issues.c.id == drive.c.issue_id)
             order = [drive.c.reported_at.desc(), drive.c.issue_id.desc()]
         with self.engine.connect() as conn:
-            where, search_chars = self._conditions(conn, f)
+            copied, where, search_chars = self._conditions(conn, f, t.issues if drive is None else drive)
+            scoped += copied
             if search_chars is not None:
                 # In a sequential scan PostgreSQL would compute every matching
                 # row's characters for the redundant GIN condition (5 µs a row);
                 # through the index it never does. A search that matches almost
                 # everything costs about the same either way.
                 conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            # A scoped count with no other filter needs the scope rows alone (index only).
+            # A scoped count with no filter beyond the scope rows' own columns
+            # needs those rows alone (an index-only scan).
             counted = drive if drive is not None and not where else source
             total = conn.execute(
                 select(func.count()).select_from(counted).where(*scoped, *where)

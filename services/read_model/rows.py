@@ -182,6 +182,8 @@ class RowWriter:
                 "located": u in located,
                 "assigned": u in assigned,
                 "reported_at": issue.created_on,
+                "status": str(issue.status),
+                "overdue": issue.overdue,
             }
             for u in sorted(located | assigned)
         ]

@@ -139,7 +139,9 @@ for _ddl in ISSUE_GIN_INDEXES + ISSUE_TABLE_OPTIONS:
 # unit that is an ancestor of both). A subtree filter or a visibility scope
 # is then one indexed equality, and ``reported_at`` (the issue's) lets the
 # index give a unit's issues in list order: filter, ORDER BY and LIMIT from
-# one index walk (queries.py).
+# one index walk (queries.py). The issue's status and overdue flag, copied
+# here, let the commonest filters of a scoped list be counted from the index
+# alone.
 issue_scope = Table(
     "rm_issue_scope",
     metadata,
@@ -148,7 +150,18 @@ issue_scope = Table(
     Column("located", Boolean, nullable=False),
     Column("assigned", Boolean, nullable=False),
     Column("reported_at", UTCDateTime(), nullable=False),
-    Index("ix_rm_issue_scope_unit", "unit", "reported_at", "issue_id", "located", "assigned"),
+    Column("status", String(10), nullable=False),
+    Column("overdue", Boolean, nullable=False),
+    Index(
+        "ix_rm_issue_scope_unit",
+        "unit",
+        "reported_at",
+        "issue_id",
+        "located",
+        "assigned",
+        "status",
+        "overdue",
+    ),
 )
 
 # The filterable state of each issue over time: one row per stretch during
