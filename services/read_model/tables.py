@@ -111,7 +111,7 @@ issues = Table(
 #     character of a search text must be among them, a necessary condition
 #     that the index answers (LIKE still decides).
 # GIN's pending list (fastupdate) is scanned whole by every search, and
-# without VACUUM it only empties when full: at the default 4 MB a units search
+# without VACUUM it only empties when full: at the default 4 MB a search
 # took 150 ms. A small list keeps that to a few ms and still lets the
 # projector insert keys in batches. (Scopes and unit filters use
 # rm_issue_scope, on both databases.)
