@@ -8,11 +8,12 @@ services answer from the ``Unit`` aggregates.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Final
+from enum import StrEnum
+from typing import Final, Protocol
 
 from domain.actor import Actor, Role
 from domain.errors import Forbidden
-from domain.lifecycle import Action
+from domain.lifecycle import Action, Status, is_allowed
 
 #: Reporting a new problem is not a transition of an existing issue.
 REPORT: Final = "report"
@@ -94,22 +95,78 @@ def check_reporter(actor: Actor, action: str, reporter_id: str) -> None:
         raise Forbidden(f"only the user who reported the issue may {action}")
 
 
+class Scope(StrEnum):
+    """How an issue relates to the caller's unit subtree."""
+
+    EVERYTHING = "everything"  # any issue, wherever it is
+    LOCATED = "located"  # the issue's location is the caller's unit or below it
+    ASSIGNED = "assigned"  # a lead or co unit of the issue is the caller's unit or below it
+
+
+#: Who sees what (CONTRACT.md): per role, the relations that make an issue
+#: visible; a role not listed sees nothing. ``may_see`` decides from it, and
+#: the read model's SQL filters are generated from it
+#: (``services/read_model/queries.py: visible``).
+VISIBILITY: dict[Role, frozenset[Scope]] = {
+    Role.ADMIN: frozenset({Scope.EVERYTHING}),
+    Role.LEADER: frozenset({Scope.EVERYTHING}),
+    Role.INSPECTOR: frozenset({Scope.EVERYTHING}),
+    Role.SYSTEM: frozenset({Scope.EVERYTHING}),
+    Role.REVIEWER: frozenset({Scope.LOCATED, Scope.ASSIGNED}),
+    Role.CLERK: frozenset({Scope.LOCATED}),
+    Role.HANDLER: frozenset({Scope.ASSIGNED}),
+}
+
+
+def visibility(role: Role) -> frozenset[Scope]:
+    return VISIBILITY.get(role, frozenset())
+
+
 def may_see(actor: Actor, location: str, assigned_units: Iterable[str], within: Within) -> bool:
-    """Admin, leader, inspector and the system see everything; a reviewer what
-    is located in or assigned to its subtree; a clerk what is located in its
-    subtree; a handler what is assigned to its unit or a unit below it."""
-    role = actor.role
-    if role in (Role.ADMIN, Role.LEADER, Role.INSPECTOR, Role.SYSTEM):
+    """Whether one of the relations :data:`VISIBILITY` gives the actor's role
+    holds between the issue and the actor's unit subtree."""
+    scopes = visibility(actor.role)
+    if Scope.EVERYTHING in scopes:
         return True
-    located = within(location, actor.unit)
-    if role is Role.CLERK:
-        return located
-    assigned = any(within(unit, actor.unit) for unit in assigned_units)
-    if role is Role.HANDLER:
-        return assigned
-    if role is Role.REVIEWER:
-        return located or assigned
-    return False
+    if Scope.LOCATED in scopes and within(location, actor.unit):
+        return True
+    return Scope.ASSIGNED in scopes and any(within(unit, actor.unit) for unit in assigned_units)
+
+
+class ActsOn(Protocol):
+    """What :func:`allowed_actions` reads of an issue (``domain.issue.Issue``)."""
+
+    @property
+    def status(self) -> Status: ...
+
+    @property
+    def unit(self) -> str: ...
+
+    @property
+    def assigned_units(self) -> tuple[str, ...]: ...
+
+    def authorize(self, actor: Actor, action: Action) -> None: ...
+
+
+def allowed_actions(actor: Actor, issue: ActsOn, within: Within) -> frozenset[Action]:
+    """The actions ``actor`` may take on ``issue`` now (which buttons the UI
+    shows): the issue is visible to it (:data:`VISIBILITY`), its role may
+    (:data:`ROLE_ACTIONS`, and the issue's own rules: the assignee and
+    verifier checks of ``authorize``), and the lifecycle allows the action
+    in the current status (``domain.lifecycle.TRANSITIONS``). Checks of the
+    input (a deadline, a waiting extension request) are left to the command."""
+    if not may_see(actor, issue.unit, issue.assigned_units, within):
+        return frozenset()
+    allowed = set()
+    for action in Action:
+        if action not in ROLE_ACTIONS.get(actor.role, frozenset()) or not is_allowed(issue.status, action):
+            continue
+        try:
+            issue.authorize(actor, action)
+        except Forbidden:
+            continue
+        allowed.add(action)
+    return frozenset(allowed)
 
 
 def may_report_at(actor: Actor, location: str, within: Within) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
-from domain.access import LIST_USERS, MANAGE_CAMPAIGNS, MANAGE_UNITS, MANAGE_USERS, REPORT
+from domain.access import LIST_USERS, MANAGE_CAMPAIGNS, MANAGE_UNITS, MANAGE_USERS, REPORT, Scope
 from domain.actor import Role
 from domain.deadlines import DeadlineAction
 from domain.letter import LetterKind
@@ -103,6 +103,11 @@ ENUM_LABELS: dict[type[StrEnum], dict[str, Label]] = {
         DeadlineAction.WARN: Label("临期预警", "deadline warning"),
         DeadlineAction.MISS: Label("逾期", "missed deadline"),
         DeadlineAction.SUPERVISE: Label("督办", "supervision"),
+    },
+    Scope: {
+        Scope.EVERYTHING: Label("全部问题", "every problem"),
+        Scope.LOCATED: Label("辖区内的问题", "problems located in its unit"),
+        Scope.ASSIGNED: Label("交办给本单位的问题", "problems assigned to its unit"),
     },
 }
 

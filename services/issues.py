@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from domain.access import REPORT, check_role, may_report_at, may_see
+from domain.access import REPORT, allowed_actions, check_role, may_report_at, may_see
 from domain.actor import Actor
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.issue import Issue
@@ -40,26 +40,58 @@ class IssueCommands(OrgCommands):
     def may_see(self, actor: Actor, issue: Issue) -> bool:
         return may_see(actor, issue.unit, issue.assigned_units, self.within)
 
+    def allowed_actions(self, actor: Actor, ref: str | UUID) -> frozenset[Action]:
+        """The actions the actor may take on the issue now (the UI's buttons),
+        from the access table and the lifecycle; 404 when it may not see it."""
+        return allowed_actions(actor, self._visible_issue(actor, ref), self.within)
+
     def get_issue(self, actor: Actor, ref: str | UUID, *, as_of: datetime | None = None) -> IssueView:
-        """Anyone who may see the issue; ``as_of`` gives its state at that instant."""
-        issue = self._visible_issue(actor, ref)
-        if as_of is not None:
-            issue = self.issue_as_of(issue.id, as_of)
+        """Anyone who may see the issue; ``as_of`` gives its state at that
+        instant, to a caller who would have seen it then."""
+        if as_of is None:
+            return IssueView.of(self._visible_issue(actor, ref))
+        issue, _ = self._visible_then(actor, ref, as_of)
         return IssueView.of(issue)
 
     def issue_as_of(self, issue_id: UUID, as_of: datetime) -> Issue:
         """The issue as it stood at ``as_of`` (no visibility check: callers scope)."""
-        issue: Issue | None = None
-        for e in self.events_of(issue_id, until=as_of):
-            issue = e.mutate(issue)
+        issue, _ = self._replayed(issue_id, as_of)
         if issue is None:
             raise NotFound("the issue did not exist yet at that time", code="issue_not_yet_reported")
         return issue
 
+    def _replayed(self, issue_id: UUID, as_of: datetime) -> tuple[Issue | None, list[Any]]:
+        """The issue at ``as_of`` (None before its first event) and its events up to then."""
+        events = self.events_of(issue_id, until=as_of)
+        issue: Issue | None = None
+        for e in events:
+            issue = e.mutate(issue)
+        return issue, events
+
+    def _visible_then(self, actor: Actor, ref: str | UUID, as_of: datetime) -> tuple[Issue, list[Any]]:
+        """The issue and its events at ``as_of``, scoped as the caller would
+        have been then: by the issue's location and assignments at that
+        instant (the caller's role and unit as they are now). An issue that
+        did not exist yet is not found, never an empty answer."""
+        issue_id = resolve_issue_ref(ref)
+        issue, events = self._replayed(issue_id, as_of)
+        if issue is None:
+            now = self._find(Issue, issue_id)
+            if now is not None and self.may_see(actor, now):
+                raise NotFound(f"issue {ref} did not exist yet at {as_of.isoformat()}")
+            raise NotFound(f"no issue {ref}")
+        if not self.may_see(actor, issue):
+            raise NotFound(f"no issue {ref}")
+        return issue, events
+
     def history(self, actor: Actor, ref: str | UUID, *, as_of: datetime | None = None) -> list[HistoryEntry]:
-        """Every recorded fact of a visible issue, oldest first."""
-        issue = self._visible_issue(actor, ref)
-        return [history_entry(e) for e in self.events_of(issue.id, until=as_of)]
+        """Every recorded fact of a visible issue, oldest first; with ``as_of``
+        those up to and including that instant, scoped as :meth:`get_issue`."""
+        if as_of is None:
+            events = self.events_of(self._visible_issue(actor, ref).id)
+        else:
+            _, events = self._visible_then(actor, ref, as_of)
+        return [history_entry(e) for e in events]
 
     # -- the command pipeline -----------------------------------------------------
     def check_command(

@@ -1,14 +1,12 @@
 """Queries over the read tables: issue lists, counts, org and account lists.
 
-Every issue query is scoped to what the caller may see (the same rules as
-``domain.access.may_see``, expressed over the ``rm_issue_scope`` table).
-
-On PostgreSQL, issue lists express the same scope inside ``rm_issues``: an
-issue has a "located" scope row for unit U exactly when its location is in
-U's subtree (``rm_units.path``), and an "assigned" one exactly when one of its
-assigned units is (``rm_assigned_units(assignments)``, GIN-indexed). Lists
-and their counts then combine indexes of one table instead of joining
-100,000s of scope rows; see tables.py and docs/benchmarks-http.md.
+Every issue query is scoped to what the caller may see: :func:`visible`
+turns the access table (``domain.access.VISIBILITY``) into a condition over
+the current scope rows (``rm_issue_scope``) or over the state-history rows
+(``rm_issue_states``, for ``as_of``), so lists, counts and ``as_of`` answers
+share one rule. A ``unit`` filter and a scoped caller walk the scope table's
+``(unit, reported_at, issue_id)`` index, which gives filter, order and page
+at once; see tables.py and docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -18,18 +16,39 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Text, and_, distinct, func, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Text,
+    and_,
+    distinct,
+    false,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from domain.access import LIST_USERS, check_admin
-from domain.actor import Actor, Role
+from domain.access import LIST_USERS, Scope, check_admin, visibility
+from domain.actor import Actor
 from domain.errors import InvalidInput
 from domain.lifecycle import OPEN_STATUSES, Status
 from services.read_model import tables as t
 from services.views import AssignmentView
 
 MAX_PER_PAGE = 100
-SEES_ALL = (Role.ADMIN, Role.LEADER, Role.INSPECTOR, Role.SYSTEM)
+
+#: What a ``unit`` filter matches: the issue's location or any assignee, with its subtree.
+ANY_RELATION = frozenset({Scope.LOCATED, Scope.ASSIGNED})
+
+#: ``related(unit, relations)``: the issue has one of ``relations`` to ``unit``'s subtree.
+Related = Callable[[str, frozenset[Scope]], ColumnElement[bool]]
+
+# Built once: an alias's columns are costly to make (a millisecond a request).
+_SCOPES = (t.issue_scope.alias("scope_0"), t.issue_scope.alias("scope_1"))
+_VISIBLE_SCOPE = t.issue_scope.alias("visible_scope")
 
 
 @dataclass(frozen=True)
@@ -111,34 +130,44 @@ class Stats:
 _STATUSES = ", ".join(Status)
 
 
-def _visible(actor: Actor) -> ColumnElement[bool] | None:
-    if actor.role in SEES_ALL:
+def visible(actor: Actor, related: Related) -> ColumnElement[bool] | None:
+    """Who sees what (``domain.access.VISIBILITY``) as a SQL condition: None
+    when the actor's role sees everything, false when it sees nothing, else
+    the issue has one of the role's relations to the actor's unit subtree."""
+    relations = visibility(actor.role)
+    if Scope.EVERYTHING in relations:
         return None
-    scope = select(t.issue_scope.c.issue_id).where(t.issue_scope.c.unit == actor.unit)
-    if actor.role is Role.CLERK:
-        scope = scope.where(t.issue_scope.c.relation == "located")
-    elif actor.role is Role.HANDLER:
-        scope = scope.where(t.issue_scope.c.relation == "assigned")
-    elif actor.role is not Role.REVIEWER:
-        return t.issues.c.id.is_(None)
-    return t.issues.c.id.in_(scope)
+    if not relations:
+        return false()
+    return related(actor.unit, relations)
 
 
-def _scope_in_issues(codes: list[str], *, located: bool, assigned: bool) -> ColumnElement[bool]:
-    """PostgreSQL: the issues with a located and/or assigned scope row for a
-    unit whose subtree is ``codes``, from rm_issues' own (indexed) columns."""
-    i = t.issues.c
-    parts: list[ColumnElement[bool]] = []
-    if located:
-        parts.append(i.unit.in_(codes))
-    if assigned:
-        units = func.rm_assigned_units(i.assignments, type_=ARRAY(Text))
-        parts.append(units.overlap(codes))
-    return or_(*parts)
+def scope_related(scope: Any) -> Related:
+    """Relations over ``rm_issue_scope`` (or an alias of it): the issue's row
+    for the unit, with one of the relations' flags."""
+
+    def related(unit: str, relations: frozenset[Scope]) -> ColumnElement[bool]:
+        row: ColumnElement[bool] = scope.c.unit == unit
+        if relations >= ANY_RELATION:
+            return row  # every scope row has at least one of the flags
+        return and_(row, or_(*(scope.c[r.value] for r in sorted(relations))))
+
+    return related
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def state_related(unit: str, relations: frozenset[Scope]) -> ColumnElement[bool]:
+    """Relations over ``rm_issue_states``: the unit in the location's or the
+    assignees' paths as they were in that stretch of time."""
+    h = t.issue_states.c
+    pattern = _has_unit(unit)
+    return or_(*(h[r.value].like(pattern, escape="\\") for r in sorted(relations)))
+
+
+def _visible_ids(actor: Actor, issue_id: Any) -> ColumnElement[bool] | None:
+    """:func:`visible` as ``issue_id IN (the visible issues' ids)``."""
+    scope = _VISIBLE_SCOPE
+    condition = visible(actor, scope_related(scope))
+    return None if condition is None else issue_id.in_(select(scope.c.issue_id).where(condition))
 
 
 def _has_unit(code: str) -> str:
@@ -168,17 +197,18 @@ class Queries:
 
     # -- issues ---------------------------------------------------------------------
     def _conditions(
-        self, conn: Connection, actor: Actor, f: IssueFilter
-    ) -> tuple[list[ColumnElement[bool]], ColumnElement[bool] | None]:
-        """The list's conditions, and among them the search's characters
-        condition (PostgreSQL), which the page query may leave out."""
+        self, conn: Connection, f: IssueFilter, copied_on: Any
+    ) -> tuple[list[ColumnElement[bool]], list[ColumnElement[bool]], ColumnElement[bool] | None]:
+        """The list's filters other than the scope (:meth:`_scoped`): those on
+        the columns rm_issue_scope copies (status, overdue), asked of
+        ``copied_on`` (the driving scope rows, or rm_issues), those on the rest
+        of rm_issues, and among these the search's characters condition
+        (PostgreSQL), which the page query may leave out."""
         i = t.issues.c
+        copied: list[ColumnElement[bool]] = []
         where: list[ColumnElement[bool]] = []
         search_chars: ColumnElement[bool] | None = None
         postgres = conn.dialect.name == "postgresql"
-        visible = self._visible_pg(conn, actor) if postgres else _visible(actor)
-        if visible is not None:
-            where.append(visible)
         if f.status:
             statuses = [s.strip() for s in f.status.split(",") if s.strip()]
             bad = [s for s in statuses if s not in {x.value for x in Status}]
@@ -189,19 +219,13 @@ class Queries:
                     code="invalid_choice",
                     params={"allowed": _STATUSES},
                 )
-            where.append(i.status.in_(statuses))
-        if f.unit:
-            if postgres:
-                where.append(_scope_in_issues(self._subtree(conn, f.unit), located=True, assigned=True))
-            else:
-                scope = select(t.issue_scope.c.issue_id).where(t.issue_scope.c.unit == f.unit)
-                where.append(i.id.in_(scope))
+            copied.append(copied_on.c.status.in_(statuses))
         for name in ("campaign", "aspect", "category", "source"):
             value = getattr(f, name)
             if value:
                 where.append(getattr(i, name) == value)
         if f.overdue is not None:
-            where.append(i.overdue.is_(f.overdue))
+            copied.append(copied_on.c.overdue.is_(f.overdue))
         if f.q and f.q.strip():
             q = f.q.strip()
             pattern = _like(q)
@@ -212,7 +236,7 @@ class Queries:
                 search_chars = chars.contains(sorted(set(q)))
                 where.append(search_chars)
             where.append(or_(i.title.like(pattern, escape="\\"), i.description.like(pattern, escape="\\")))
-        return where, search_chars
+        return copied, where, search_chars
 
     @staticmethod
     def _walk_for_page(conn: Connection, total: int, f: IssueFilter) -> bool:
@@ -230,24 +254,32 @@ class Queries:
         return rows is not None and rows > 0 and end * float(rows) < total * total
 
     @staticmethod
-    def _subtree(conn: Connection, code: str) -> list[str]:
-        """The unit and every unit below it: the units whose path holds it
-        (a code the units table does not know stands for itself alone, as
-        in the projector's scope rows)."""
-        pattern = "%/" + _escape_like(code) + "/%"
-        query = select(t.units.c.code).where(t.units.c.path.like(pattern, escape="\\"))
-        below = conn.execute(query).scalars()
-        return sorted({code, *below})
-
-    def _visible_pg(self, conn: Connection, actor: Actor) -> ColumnElement[bool] | None:
-        """:func:`_visible`, with the scope read from rm_issues (PostgreSQL)."""
-        if actor.role in SEES_ALL:
-            return None
-        located = actor.role in (Role.CLERK, Role.REVIEWER)
-        assigned = actor.role in (Role.HANDLER, Role.REVIEWER)
-        if not (located or assigned):
-            return t.issues.c.id.is_(None)
-        return _scope_in_issues(self._subtree(conn, actor.unit), located=located, assigned=assigned)
+    def _scoped(actor: Actor, f: IssueFilter) -> tuple[Any | None, list[ColumnElement[bool]]]:
+        """The scope of a list: the ``unit`` filter (location or any assignee
+        in that subtree) and what the caller may see (:func:`visible`). The
+        first of them that restricts anything drives the query: its scope
+        rows, walked in the order of ``(unit, reported_at, issue_id)``, give
+        the page without sorting; the other is a semi-join on the same table.
+        Returns the driving scope alias (None: nothing restricts, read
+        rm_issues alone) and the conditions."""
+        wanted: list[Callable[[Related], ColumnElement[bool] | None]] = []
+        if f.unit:
+            unit = f.unit
+            wanted.append(lambda related: related(unit, ANY_RELATION))
+        wanted.append(lambda related: visible(actor, related))
+        drive: Any | None = None
+        where: list[ColumnElement[bool]] = []
+        for n, condition_on in enumerate(wanted):
+            scope = _SCOPES[n]
+            condition = condition_on(scope_related(scope))
+            if condition is None:
+                continue
+            if drive is None:
+                drive = scope
+                where.append(condition)
+            else:
+                where.append(drive.c.issue_id.in_(select(scope.c.issue_id).where(condition)))
+        return drive, where
 
     def list_issues(self, actor: Actor, f: IssueFilter, *, as_of: datetime | None = None) -> Page:
         if f.page < 1:
@@ -263,21 +295,35 @@ class Queries:
         if as_of is not None:
             return self._list_as_of(actor, f, as_of)
         i = t.issues.c
+        drive, scoped = self._scoped(actor, f)
+        if drive is None:
+            source: Any = t.issues
+            order = [i.reported_at.desc(), i.id.desc()]
+        else:
+            source = drive.join(t.issues, t.issues.c.id == drive.c.issue_id)
+            order = [drive.c.reported_at.desc(), drive.c.issue_id.desc()]
         with self.engine.connect() as conn:
-            where, search_chars = self._conditions(conn, actor, f)
+            copied, where, search_chars = self._conditions(conn, f, t.issues if drive is None else drive)
+            scoped += copied
             if search_chars is not None:
                 # In a sequential scan PostgreSQL would compute every matching
                 # row's characters for the redundant GIN condition (5 µs a row);
                 # through the index it never does. A search that matches almost
                 # everything costs about the same either way.
                 conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            total = conn.execute(select(func.count()).select_from(t.issues).where(*where)).scalar_one()
+            # A scoped count with no filter beyond the scope rows' own columns
+            # needs those rows alone (an index-only scan).
+            counted = drive if drive is not None and not where else source
+            total = conn.execute(
+                select(func.count()).select_from(counted).where(*scoped, *where)
+            ).scalar_one()
             if search_chars is not None and total and self._walk_for_page(conn, total, f):
                 where = [c for c in where if c is not search_chars]
             rows = conn.execute(
                 select(t.issues)
-                .where(*where)
-                .order_by(i.reported_at.desc(), i.id.desc())
+                .select_from(source)
+                .where(*scoped, *where)
+                .order_by(*order)
                 .limit(f.per_page)
                 .offset((f.page - 1) * f.per_page)
             ).mappings()
@@ -291,16 +337,9 @@ class Queries:
             h.valid_from <= as_of,
             or_(h.valid_to.is_(None), h.valid_to > as_of),
         ]
-        if actor.role not in SEES_ALL:
-            mine = _has_unit(actor.unit)
-            if actor.role is Role.CLERK:
-                where.append(h.located.like(mine, escape="\\"))
-            elif actor.role is Role.HANDLER:
-                where.append(h.assigned.like(mine, escape="\\"))
-            elif actor.role is Role.REVIEWER:
-                where.append(or_(h.located.like(mine, escape="\\"), h.assigned.like(mine, escape="\\")))
-            else:
-                where.append(h.issue_id.is_(None))
+        seen = visible(actor, state_related)
+        if seen is not None:
+            where.append(seen)
         if f.status:
             statuses = [x.strip() for x in f.status.split(",") if x.strip()]
             if any(x not in {st.value for st in Status} for x in statuses):
@@ -309,8 +348,7 @@ class Queries:
                 )
             where.append(h.status.in_(statuses))
         if f.unit:
-            unit = _has_unit(f.unit)
-            where.append(or_(h.located.like(unit, escape="\\"), h.assigned.like(unit, escape="\\")))
+            where.append(state_related(f.unit, ANY_RELATION))
         for name in ("campaign", "aspect", "category", "source"):
             value = getattr(f, name)
             if value:
@@ -365,9 +403,9 @@ class Queries:
             return self._stats_as_of(actor, by, campaign, as_of)
         i = t.issues.c
         where: list[ColumnElement[bool]] = []
-        visible = _visible(actor)
-        if visible is not None:
-            where.append(visible)
+        seen = _visible_ids(actor, i.id)
+        if seen is not None:
+            where.append(seen)
         if campaign:
             where.append(i.campaign == campaign)
         counted = [

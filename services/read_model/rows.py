@@ -224,16 +224,44 @@ class RowWriter:
             self._paths[code] = path
         return path
 
-    def _scope_rows(self, conn: Connection, issue: Issue) -> list[dict[str, str]]:
-        return self._scope_rows_of(conn, str(issue.id), issue.unit, issue.assigned_units)
+    def _scope_rows(self, conn: Connection, issue: Issue) -> list[dict[str, Any]]:
+        return self._scope_rows_of(
+            conn,
+            str(issue.id),
+            issue.unit,
+            issue.assigned_units,
+            reported_at=issue.created_on,
+            status=str(issue.status),
+            overdue=issue.overdue,
+        )
 
     def _scope_rows_of(
-        self, conn: Connection, issue_id: str, location: str, assigned: Any
-    ) -> list[dict[str, str]]:
-        rows = {(u, "located") for u in self._path(conn, location)}
-        for unit in assigned:
-            rows.update((u, "assigned") for u in self._path(conn, unit))
-        return [{"issue_id": issue_id, "unit": u, "relation": r} for u, r in sorted(rows)]
+        self,
+        conn: Connection,
+        issue_id: str,
+        location: str,
+        assigned_units: Any,
+        *,
+        reported_at: datetime,
+        status: str,
+        overdue: bool,
+    ) -> list[dict[str, Any]]:
+        """One row per unit the issue is located in or assigned to (with their
+        ancestors), carrying what the list filters and orders by."""
+        located = set(self._path(conn, location))
+        assigned = {u for unit in assigned_units for u in self._path(conn, unit)}
+        return [
+            {
+                "issue_id": issue_id,
+                "unit": u,
+                "located": u in located,
+                "assigned": u in assigned,
+                "reported_at": reported_at,
+                "status": status,
+                "overdue": overdue,
+            }
+            for u in sorted(located | assigned)
+        ]
 
     def flush(self, conn: Connection) -> None:
         moved = self._moved_units(conn)
@@ -285,19 +313,31 @@ class RowWriter:
         at = max(moved.values())
         i = t.issues.c
         h = t.issue_states
-        scope: list[dict[str, str]] = []
+        scope: list[dict[str, Any]] = []
         states: list[dict[str, Any]] = []
         for chunk in _chunks(sorted(affected)):
-            issues = conn.execute(select(i.id, i.unit, i.assignments).where(i.id.in_(chunk))).all()
+            issues = conn.execute(
+                select(i.id, i.unit, i.assignments, i.reported_at, i.status, i.overdue).where(i.id.in_(chunk))
+            ).all()
             current = {
                 r["issue_id"]: dict(r)
                 for r in conn.execute(
                     select(h).where(h.c.issue_id.in_(chunk), h.c.valid_to.is_(None))
                 ).mappings()
             }
-            for issue_id, location, assignments in issues:
+            for issue_id, location, assignments, reported_at, status, overdue in issues:
                 assigned = [a["unit"] for a in assignments]
-                scope.extend(self._scope_rows_of(conn, issue_id, location, assigned))
+                scope.extend(
+                    self._scope_rows_of(
+                        conn,
+                        issue_id,
+                        location,
+                        assigned,
+                        reported_at=reported_at,
+                        status=status,
+                        overdue=overdue,
+                    )
+                )
                 row = current.get(issue_id)
                 if row is not None:
                     states.append(

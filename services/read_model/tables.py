@@ -103,34 +103,24 @@ issues = Table(
     Index("ix_rm_issues_status", "status"),
     Index("ix_rm_issues_aspect", "aspect", "category"),
     Index("ix_rm_issues_overdue", "overdue"),
-    Index("ix_rm_issues_unit", "unit"),
 )
 
-# PostgreSQL only: two functions of a row and GIN indexes over them, so that
-# issue lists filter and count inside rm_issues alone (BitmapAnd/BitmapOr with
-# the other indexes) instead of joining rm_issue_scope or scanning every text.
-#   rm_assigned_units(assignments): the assigned units' codes; with
-#     ``unit IN (subtree)`` it stands for rm_issue_scope (see queries.py).
+# PostgreSQL only: a function of a row and a GIN index over it, so that a
+# search filters inside rm_issues instead of scanning every text.
 #   rm_issue_chars(title, description): the characters of both texts; every
 #     character of a search text must be among them, a necessary condition
 #     that the index answers (LIKE still decides).
 # GIN's pending list (fastupdate) is scanned whole by every search, and
-# without VACUUM it only empties when full: at the default 4 MB a units search
-# took 150 ms. Small lists keep that to a few ms and still let the projector
-# insert keys in batches. A rebuild of 20,000 issues takes about 14 % longer
-# than without these indexes, all of it the characters index (about 70 keys
-# a row); with the units index unlisted (fastupdate off) it was about 20 %.
+# without VACUUM it only empties when full: at the default 4 MB a search
+# took 150 ms. A small list keeps that to a few ms and still lets the
+# projector insert keys in batches. (Scopes and unit filters use
+# rm_issue_scope, on both databases.)
 ISSUE_FUNCTIONS = (
-    "CREATE OR REPLACE FUNCTION rm_assigned_units(assignments json) RETURNS text[] "
-    "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS "
-    "$$ SELECT coalesce(array_agg(a ->> 'unit'), '{}') FROM json_array_elements(assignments) AS a $$",
     "CREATE OR REPLACE FUNCTION rm_issue_chars(title text, description text) RETURNS text[] "
     "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS "
     "$$ SELECT string_to_array(title || chr(10) || description, NULL) $$",
 )
 ISSUE_GIN_INDEXES = (
-    "CREATE INDEX ix_rm_issues_assigned ON rm_issues "
-    "USING gin (rm_assigned_units(assignments)) WITH (gin_pending_list_limit = 128)",
     "CREATE INDEX ix_rm_issues_chars ON rm_issues "
     "USING gin (rm_issue_chars(title, description)) WITH (gin_pending_list_limit = 1024)",
 )
@@ -143,16 +133,35 @@ for _ddl in ISSUE_FUNCTIONS:
 for _ddl in ISSUE_GIN_INDEXES + ISSUE_TABLE_OPTIONS:
     event.listen(issues, "after_create", DDL(_ddl).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]
 
-# One row per (issue, unit) for the location's unit and each of its ancestors
-# ("located"), and likewise for each assigned unit ("assigned"): subtree
-# filters and visibility scopes become one indexed equality.
+# One row per issue and unit whose subtree the issue is related to: the
+# location's unit and each of its ancestors ("located"), each assigned unit
+# and each of its ancestors ("assigned"); the flags say which (both for a
+# unit that is an ancestor of both). A subtree filter or a visibility scope
+# is then one indexed equality, and ``reported_at`` (the issue's) lets the
+# index give a unit's issues in list order: filter, ORDER BY and LIMIT from
+# one index walk (queries.py). The issue's status and overdue flag, copied
+# here, let the commonest filters of a scoped list be counted from the index
+# alone.
 issue_scope = Table(
     "rm_issue_scope",
     metadata,
     Column("issue_id", String(36), primary_key=True),
     Column("unit", String(40), primary_key=True),
-    Column("relation", String(8), primary_key=True),
-    Index("ix_rm_issue_scope_unit", "unit", "relation", "issue_id"),
+    Column("located", Boolean, nullable=False),
+    Column("assigned", Boolean, nullable=False),
+    Column("reported_at", UTCDateTime(), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("overdue", Boolean, nullable=False),
+    Index(
+        "ix_rm_issue_scope_unit",
+        "unit",
+        "reported_at",
+        "issue_id",
+        "located",
+        "assigned",
+        "status",
+        "overdue",
+    ),
 )
 
 # The filterable state of each issue over time: one row per stretch during

@@ -6,7 +6,9 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -92,6 +94,15 @@ def test_demo_prints_logins_and_refuses_a_second_time(rectify) -> None:  # type:
     assert rectify("history", "YC2023-0001", "--as-of", first_at).stdout.count("\n") == 1
     assert_user_error(rectify("history", "YC2023-9999", ok=False), "no issue")
     assert_user_error(rectify("history", "YC2023-0001", "--as-of", "yesterday", ok=False), "ISO 8601")
+    # A date alone is the end of that day in RECTIFY_TIMEZONE (Asia/Shanghai by default).
+    last = datetime.fromisoformat(events[-1]["at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    that_day = rectify("history", "YC2023-0001", "--as-of", last.date().isoformat(), "--json").stdout
+    assert [json.loads(line)["version"] for line in that_day.splitlines()][-1] == events[-1]["version"]
+    # Before the issue existed: an error, never silently nothing.
+    day_before = datetime.fromisoformat(first_at).astimezone(ZoneInfo("Asia/Shanghai")) - timedelta(days=1)
+    assert_user_error(
+        rectify("history", "YC2023-0001", "--as-of", day_before.date().isoformat(), ok=False), "did not exist"
+    )
 
     out = rectify("project", "--rebuild").stdout
     assert "read model at event" in out

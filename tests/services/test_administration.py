@@ -284,7 +284,7 @@ def test_each_projection_follows_a_move_on_its_own_and_rebuilds_to_the_same_rows
     services.projector.catch_up(["issues"])
     paths = dict(_table(services, t.issue_units, "code", "path"))
     assert paths["C01T1V1"] == "/C/C02/C01T1/C01T1V1/"
-    scope = {u for i, u, r in _table(services, t.issue_scope, "issue_id", "unit", "relation") if i == issue}
+    scope = {u for i, u in _table(services, t.issue_scope, "issue_id", "unit") if i == issue}
     assert {"C", "C02", "C01T1", "C01T1V1"} <= scope and "C01" not in scope
     units = {
         code: (path, active) for code, path, active in _table(services, t.units, "code", "path", "active")
@@ -300,7 +300,7 @@ def test_each_projection_follows_a_move_on_its_own_and_rebuilds_to_the_same_rows
     tables = [
         (t.units, ("code", "path", "active")),
         (t.issue_units, ("code", "path")),
-        (t.issue_scope, ("issue_id", "unit", "relation")),
+        (t.issue_scope, ("issue_id", "unit", "located", "assigned")),
         (t.issue_states, ("issue_id", "located", "assigned", "status")),
     ]
     before = [_table(services, table, *columns) for table, columns in tables]

@@ -8,14 +8,19 @@ from domain.access import (
     ASSIGNEE_ACTIONS,
     REPORT,
     ROLE_ACTIONS,
+    VISIBILITY,
+    Scope,
+    allowed_actions,
     check_assignee,
     check_role,
     may_report_at,
     may_see,
+    visibility,
 )
 from domain.actor import Actor, Role, system_actor
-from domain.errors import Forbidden
-from domain.lifecycle import Action
+from domain.errors import Forbidden, TransitionNotAllowed
+from domain.lifecycle import Action, next_status
+from tests.unit import builders as b
 
 #: child -> parent: city C; counties C01, C02 with a township and a village
 #: each; department D01 and the office OFF beside them.
@@ -263,3 +268,116 @@ def test_other_roles_report_nowhere(role: Role, location: str) -> None:
 def test_a_clerk_reports_inside_its_own_subtree(clerk_unit: str, allowed: set[str]) -> None:
     clerk = actor(Role.CLERK, clerk_unit)
     assert {loc for loc in PARENT if may_report_at(clerk, loc, within)} == allowed
+
+
+# -- the visibility table -------------------------------------------------------------
+
+
+def test_the_visibility_table_is_the_contracts_who_sees_what() -> None:
+    expected = {
+        Role.ADMIN: {Scope.EVERYTHING},
+        Role.LEADER: {Scope.EVERYTHING},
+        Role.INSPECTOR: {Scope.EVERYTHING},
+        Role.SYSTEM: {Scope.EVERYTHING},
+        Role.REVIEWER: {Scope.LOCATED, Scope.ASSIGNED},
+        Role.CLERK: {Scope.LOCATED},
+        Role.HANDLER: {Scope.ASSIGNED},
+    }
+    assert expected == VISIBILITY
+    assert visibility("stranger") == frozenset()  # type: ignore[arg-type]
+
+
+def test_may_see_follows_the_visibility_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """may_see reads the table: give the clerk the handler's row and it sees as a handler does."""
+    clerk = actor(Role.CLERK, "C01")
+    assert may_see(clerk, "C01T1V1", [], within)
+    assert not may_see(clerk, "C02T1V1", ["C01T1"], within)
+    monkeypatch.setitem(VISIBILITY, Role.CLERK, frozenset({Scope.ASSIGNED}))
+    assert not may_see(clerk, "C01T1V1", [], within)
+    assert may_see(clerk, "C02T1V1", ["C01T1"], within)
+
+
+# -- what an actor may do now (the UI's buttons) ------------------------------------------
+
+A = Action
+HANDLER_WORK = {A.DISPUTE_ASSIGNMENT, A.REPORT_PROGRESS, A.ATTACH_EVIDENCE, A.REQUEST_EXTENSION, A.SUBMIT}
+#: (issue path, actor) -> the actions allowed now. The issue is located in
+#: C01T1V1, led by D01 (HANDLER) with co unit C01 (CO_HANDLER); HANDLER submits.
+ALLOWED: list[tuple[str, Actor, set[Action]]] = [
+    ("reported", b.ADMIN, {A.RECLASSIFY, A.ASSIGN, A.REJECT, A.MERGE_AS_DUPLICATE, A.COMMENT}),
+    ("reported", b.CLERK, {A.COMMENT}),
+    ("reported", b.REVIEWER, {A.COMMENT}),
+    ("reported", b.LEADER, {A.COMMENT}),
+    ("reported", b.HANDLER, set()),  # not assigned yet: it cannot even see it
+    (
+        "assigned",
+        b.ADMIN,
+        {A.RECLASSIFY, A.REASSIGN, A.DECIDE_EXTENSION, A.ISSUE_SUPERVISION_LETTER, A.COMMENT},
+    ),
+    (
+        "assigned",
+        b.HANDLER,
+        {
+            A.DISPUTE_ASSIGNMENT,
+            A.REPORT_PROGRESS,
+            A.ATTACH_EVIDENCE,
+            A.REQUEST_EXTENSION,
+            A.SUBMIT,
+            A.COMMENT,
+        },
+    ),
+    (
+        "assigned",
+        b.CO_HANDLER,
+        {
+            A.DISPUTE_ASSIGNMENT,
+            A.REPORT_PROGRESS,
+            A.ATTACH_EVIDENCE,
+            A.REQUEST_EXTENSION,
+            A.SUBMIT,
+            A.COMMENT,
+        },
+    ),
+    ("assigned", b.OTHER_HANDLER, set()),
+    ("assigned", b.REVIEWER, {A.COMMENT}),
+    ("assigned", b.INSPECTOR, {A.COMMENT}),
+    ("assigned", b.LEADER, {A.COMMENT}),
+    ("assigned", b.SYSTEM, {A.WARN_DEADLINE, A.MISS_DEADLINE, A.ISSUE_SUPERVISION_LETTER}),
+    ("submitted", b.REVIEWER, {A.PASS_VERIFICATION, A.FAIL_VERIFICATION, A.COMMENT}),
+    ("submitted", b.OTHER_REVIEWER, {A.PASS_VERIFICATION, A.FAIL_VERIFICATION, A.COMMENT}),
+    ("submitted", b.SUBMITTER_AS_REVIEWER, {A.COMMENT}),  # the verifier is never the submitter
+    ("submitted", b.HANDLER, {A.COMMENT}),
+    ("submitted", b.ADMIN, {A.RECLASSIFY, A.DECIDE_EXTENSION, A.COMMENT}),
+    ("closed", b.ADMIN, {A.REOPEN, A.COMMENT}),
+    ("closed", b.REVIEWER, {A.REOPEN, A.COMMENT}),
+    ("closed", b.HANDLER, {A.COMMENT}),
+    ("rejected", b.ADMIN, {A.COMMENT}),
+    ("rejected", b.CLERK, {A.COMMENT}),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "who", "expected"), ALLOWED, ids=[f"{p}-{w.username}" for p, w, _ in ALLOWED]
+)
+def test_allowed_actions(path: str, who: Actor, expected: set[Action]) -> None:
+    assert allowed_actions(who, b.issue_in(path), within) == expected
+
+
+def test_allowed_actions_are_those_the_guard_and_the_lifecycle_let_through() -> None:
+    """Every allowed action passes the issue's guard and has a transition in
+    the current status; every other action of a visible issue fails one of them."""
+    for path in b.PATHS:
+        issue = b.issue_in(path)
+        for who in (b.ADMIN, b.HANDLER, b.CO_HANDLER, b.REVIEWER, b.SUBMITTER_AS_REVIEWER, b.CLERK):
+            if not may_see(who, issue.unit, issue.assigned_units, within):
+                assert allowed_actions(who, issue, within) == frozenset()
+                continue
+            allowed = allowed_actions(who, issue, within)
+            for action in Action:
+                try:
+                    issue.authorize(who, action)
+                    next_status(issue.status, action)
+                    passes = True
+                except (Forbidden, TransitionNotAllowed):
+                    passes = False
+                assert (action in allowed) is passes, (path, who.username, action)

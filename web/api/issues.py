@@ -88,11 +88,13 @@ class OneIssue(MethodView):
 
 @issues.route("/<issue_id>/history")
 class History(MethodView):
+    @issues.arguments(s.AsOfQuery, location="query")
     @issues.response(200, s.HistoryOut(many=True))
     @issues.doc(security=BEARER)
-    def get(self, issue_id: str) -> list[HistoryEntry]:
-        """Every recorded fact, oldest first, with who, when, role and unit."""
-        return services().app.history(current_actor(), issue_ref(issue_id))
+    def get(self, query: dict[str, Any], issue_id: str) -> list[HistoryEntry]:
+        """Every recorded fact, oldest first, with who, when, role and unit;
+        ``as_of`` stops at that instant (included)."""
+        return services().app.history(current_actor(), issue_ref(issue_id), as_of=query.get("as_of"))
 
 
 def _command_view(action: Action, schema: s.In | None, call: Any) -> Any:

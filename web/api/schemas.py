@@ -9,6 +9,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_loa
 
 from domain.issue import MAX_DESCRIPTION, MAX_TEXT, MAX_TITLE
 from domain.vocabulary import Severity, Source, UnitKind
+from web.api.as_of import AsOf
 
 SOURCES = [s.value for s in Source]
 SEVERITIES = [s.value for s in Severity]
@@ -259,7 +260,7 @@ class IssueQuery(In):
     q = fields.String(validate=validate.Length(max=200))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    as_of = fields.AwareDateTime()
+    as_of = AsOf()
 
 
 class IssuePage(Schema):
@@ -270,7 +271,7 @@ class IssuePage(Schema):
 
 
 class AsOfQuery(In):
-    as_of = fields.AwareDateTime()
+    as_of = AsOf()
 
 
 class HistoryOut(Schema):
@@ -376,7 +377,7 @@ class EvidenceAnswer(Schema):
 class StatsQuery(In):
     by = fields.String(load_default="unit", validate=validate.OneOf(["unit", "aspect", "source"]))
     campaign = fields.String()
-    as_of = fields.AwareDateTime()
+    as_of = AsOf()
 
 
 class StatsRowOut(Schema):

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError as SAOperationalError
 
 from domain.errors import DomainError
 from services.bootstrap import Services, build
+from services.instants import parse_as_of
 from services.settings import Settings, SettingsError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,16 +70,14 @@ def command(f: F) -> F:
 
 
 def parse_instant(value: str | None, services: Services) -> datetime | None:
-    """ISO 8601; an instant without an offset is read in RECTIFY_TIMEZONE."""
+    """ISO 8601; an instant without an offset is read in RECTIFY_TIMEZONE, and
+    a date alone is the end of that day there."""
     if not value:
         return None
     try:
-        instant = datetime.fromisoformat(value)
+        return parse_as_of(value, services.settings.tz, naive_in_tz=True)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not an ISO 8601 instant") from None
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=services.settings.tz)
-    return instant
 
 
 def progress_bar(label: str) -> Any:

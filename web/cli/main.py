@@ -166,7 +166,12 @@ def project(services: Services, name: str | None, rebuild: bool) -> None:
 
 @cli.command()
 @click.argument("issue")
-@click.option("--as-of", "as_of", default=None, help="ISO 8601 instant")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="ISO 8601 instant, or a date alone: the end of that day in RECTIFY_TIMEZONE",
+)
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per event")
 @command
 def history(services: Services, issue: str, as_of: str | None, as_json: bool) -> None:
