@@ -447,7 +447,6 @@ def run(
     options: ServerOptions | None = None,
     keep: bool = False,
     cold: bool = False,
-    protocol_cache: bool = True,
 ) -> dict[str, Any]:
     if not postgres_available():
         raise SystemExit(f"PostgreSQL is not reachable at {PG_SERVER}")
@@ -488,8 +487,6 @@ def run(
             "RECTIFY_DATABASE_URL": rectify_url,
             "RECTIFY_DATA_DIR": str(tmp / "data"),
         }
-        if not protocol_cache:
-            rectify_env["GUNICORN_CMD_ARGS"] = "-c benchmarks/no_protocol_cache.py"
         bare_env = {**os.environ, "BARE_INSERT_DSN": pg_dsn(bare_url)}
         events_before = event_count(rectify_url)
         apps = {
@@ -585,7 +582,6 @@ def run(
         "demo_size": size,
         "demo_seconds": demo_s,
         "cold": cold,
-        "protocol_cache": protocol_cache,
         "server": options.describe(),
         "load": load.describe(),
         "rounds": rounds,
@@ -649,7 +645,6 @@ def report(payload: dict[str, Any]) -> str:
     lines = [
         f"{payload['server']} on PostgreSQL, {payload['load']}, {payload['rounds']} round(s), "
         f"{'fresh servers for every run (cold)' if payload.get('cold') else 'after a warm-up'}, "
-        f"{'' if payload.get('protocol_cache', True) else 'WITHOUT services/compat.py, '}"
         f"demo --size {payload['demo_size']} ({payload['issues']['progress']} issues for progress)",
         table(
             [
@@ -697,11 +692,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-threads", type=int, default=4, help="gthread: threads per worker")
     parser.add_argument("--keep", action="store_true", help="keep the databases (names are printed)")
     parser.add_argument(
-        "--no-protocol-cache",
-        action="store_true",
-        help="rectify without services/compat.py (the side-by-side run of issue 7)",
-    )
-    parser.add_argument(
         "--cold",
         action="store_true",
         help="start both servers afresh for every run, no warm-up (as a user meets them)",
@@ -725,7 +715,6 @@ def main(argv: list[str] | None = None) -> int:
         options=ServerOptions(worker_class=args.worker_class, threads=args.worker_threads),
         keep=args.keep,
         cold=args.cold,
-        protocol_cache=not args.no_protocol_cache,
     )
     payload["machine"] = host
     payload["argv"] = sys.argv

@@ -18,7 +18,6 @@ from domain.issue import Issue
 from services import user_watch
 from services.application import Rectify
 from services.clock import Clock, SystemClock
-from services.compat import cache_protocol_members
 from services.database import eventsourcing_env, is_sqlite, make_engine, schema_lock
 from services.deadlines import SweepResult
 from services.files import FileStore
@@ -109,7 +108,6 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Se
     wall clock unless a test or the demo passes its own."""
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
-    cache_protocol_members()
     env = {
         **eventsourcing_env(settings.database_url),
         "CREATE_TABLE": "false",
