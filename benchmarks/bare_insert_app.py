@@ -1,4 +1,5 @@
-"""The baseline of ``benchmarks.http_api``: a bare Flask endpoint doing one raw INSERT.
+"""The baselines of ``benchmarks.http_api`` and ``benchmarks.http_lists``: bare
+Flask endpoints doing one raw INSERT, or one raw SELECT of 20 rows.
 
 ``POST /notes/<ref>`` with a JSON body ``{"note": "..."}`` parses the body,
 inserts one row with psycopg and answers 201 with the new row's id. One
@@ -33,6 +34,7 @@ CREATE TABLE IF NOT EXISTS bench_notes (
 )
 """
 INSERT = "INSERT INTO bench_notes (ref, note) VALUES (%s, %s) RETURNING id"
+PAGE = "SELECT id, ref, note, created_at FROM bench_notes ORDER BY id DESC LIMIT 20 OFFSET %s"
 
 app = Flask(__name__)
 _local = threading.local()
@@ -57,6 +59,17 @@ def add_note(ref: str) -> ResponseReturnValue:
         row = conn.execute(INSERT, (ref, note)).fetchone()
     assert row is not None
     return jsonify({"id": row[0], "ref": ref}), 201
+
+
+@app.get("/notes")
+def list_notes() -> ResponseReturnValue:
+    """The list baseline: one page of 20 rows (``?page=N``), as JSON."""
+    page = max(1, request.args.get("page", default=1, type=int) or 1)
+    conn = _connection()
+    with conn.transaction():
+        rows = conn.execute(PAGE, ((page - 1) * 20,)).fetchall()
+    items = [{"id": i, "ref": ref, "note": note, "created_at": at.isoformat()} for i, ref, note, at in rows]
+    return jsonify({"items": items, "page": page})
 
 
 @app.get("/healthz")
