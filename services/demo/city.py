@@ -207,7 +207,8 @@ class DemoCity:
                         progress(reported)
                 if delay is not None:
                     # Negative sequence numbers mark later steps (no progress tick).
-                    heapq.heappush(queue, (self.clock.now() + delay, -abs(n) - 1, life))
+                    next_at = self.clock.now() + max(delay, timedelta(0))  # time never goes back
+                    heapq.heappush(queue, (next_at, -abs(n) - 1, life))
                 steps += 1
                 if steps % CHUNK == 0:
                     chunk.__exit__(None, None, None)
@@ -429,7 +430,8 @@ class DemoCity:
         if rng.random() < 0.2:
             app.comment(leader, issue, text=rng.choice(data.INSTRUCTIONS))
         # The unit works on it, reporting as it goes; some ask for more time.
-        work = (deadline - self.today).days * rng.uniform(0.5, 1.3)
+        # Days of work ahead (at least a couple, even when the deadline is near or past).
+        work = max(2, (deadline - self.today).days) * rng.uniform(0.5, 1.3)
         for _ in range(rng.randint(0, 2)):
             yield days(work * 0.2, work * 0.4, rng)
             app.report_progress(lead_handler, issue, note=rng.choice(data.PROGRESS))

@@ -54,3 +54,17 @@ def test_the_demo_campaign_has_11_aspects_and_35_categories(demo_services: Servi
     assert isinstance(campaign, Campaign)
     assert len(campaign.aspects) == 11
     assert sum(len(a["categories"]) for a in campaign.aspects) == 35
+
+
+def test_a_step_scheduled_in_the_past_never_sets_the_clock_back(demo_services: Services) -> None:
+    """A life whose next step would fall before now (a deadline already past
+    when the work is planned) waits zero time instead."""
+
+    class Hasty(DemoCity):
+        def _life(self):  # type: ignore[no-untyped-def]
+            yield timedelta(days=-3)
+            yield timedelta(hours=-1)
+
+    before = demo_services.app.clock.now()
+    Hasty(demo_services, size=20, seed=1).load()
+    assert demo_services.app.clock.now() >= before
