@@ -92,7 +92,11 @@ def check_assignee(actor: Actor, action: str, assigned_units: Iterable[str]) -> 
 
 def check_reporter(actor: Actor, action: str, reporter_id: str) -> None:
     if action in REPORTER_ACTIONS and actor.user_id != reporter_id:
-        raise Forbidden(f"only the user who reported the issue may {action}")
+        raise Forbidden(
+            f"only the user who reported the issue may {action}",
+            code="not_reporter",
+            params={"action": action},
+        )
 
 
 class Scope(StrEnum):

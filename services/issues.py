@@ -78,10 +78,12 @@ class IssueCommands(OrgCommands):
         if issue is None:
             now = self._find(Issue, issue_id)
             if now is not None and self.may_see(actor, now):
-                raise NotFound(f"issue {ref} did not exist yet at {as_of.isoformat()}")
-            raise NotFound(f"no issue {ref}")
+                raise NotFound(
+                    f"issue {ref} did not exist yet at {as_of.isoformat()}", code="issue_not_yet_reported"
+                )
+            raise NotFound(f"no issue {ref}", code="unknown_issue", params={"issue": str(ref)})
         if not self.may_see(actor, issue):
-            raise NotFound(f"no issue {ref}")
+            raise NotFound(f"no issue {ref}", code="unknown_issue", params={"issue": str(ref)})
         return issue, events
 
     def history(self, actor: Actor, ref: str | UUID, *, as_of: datetime | None = None) -> list[HistoryEntry]:

@@ -126,6 +126,9 @@ MESSAGES: dict[str, Label] = {
     "not_assignee": L(
         "只有牵头或配合单位的经办人可以{action}", "only handlers of the lead or a co unit may {action}"
     ),
+    "not_reporter": L(
+        "只有登记该问题的用户可以{action}", "only the user who reported the issue may {action}"
+    ),
     "verifier_is_submitter": L(
         "验收人不能是提交整改的用户", "the verifier may not be the user who submitted the rectification"
     ),
