@@ -24,7 +24,7 @@ import random
 import struct
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from domain.actor import Actor, system_actor
@@ -85,7 +85,14 @@ def play_demo(
     progress: Callable[[int], None] | None = None,
 ) -> list[tuple[str, str, str]]:
     """Plays the demo into the store of ``settings`` on its own clock, ending at
-    ``end`` (default: now); returns the logins."""
+    ``end`` (default: now); returns the logins.
+
+    The demo is the only writer of an empty store, so its application keeps
+    every aggregate it made in its cache and never asks the store whether one
+    has changed (no fast-forward): a problem's steps lie months apart in the
+    log, in other transactions, and would otherwise each read it back."""
+    cache = {"AGGREGATE_CACHE_MAXSIZE": str(size + 20_000), "AGGREGATE_CACHE_FASTFORWARD": "n"}
+    settings = replace(settings, eventsourcing_env={**settings.eventsourcing_env, **cache})
     services = build(settings, clock=demo_clock(end))
     try:
         services.init()
