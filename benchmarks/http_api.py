@@ -352,8 +352,8 @@ class Targets:
     comment: list[tuple[str, str]]  # (issue id, admin token)
 
 
-def prepare_rectify(url: str, data_dir: Path) -> Targets:
-    """Tokens for the admin and every county handler; the issues they may act on."""
+def demo_tokens(url: str, data_dir: Path, label: str) -> tuple[str, dict[str, str]]:
+    """API tokens in a demo city: the admin's, and each county handler's by county."""
     from domain.actor import system_actor
     from services.bootstrap import build
     from services.demo import data
@@ -362,13 +362,19 @@ def prepare_rectify(url: str, data_dir: Path) -> Targets:
     services = build(Settings(data_dir=data_dir, database_url=url))
     try:
         app = services.app
-        admin = app.issue_token(system_actor(), "admin", label="http_api benchmark").token
-        handler_tokens = {
-            county: app.issue_token(system_actor(), f"h-{county.lower()}", label="http_api benchmark").token
+        admin = app.issue_token(system_actor(), "admin", label=label).token
+        handlers = {
+            county: app.issue_token(system_actor(), f"h-{county.lower()}", label=label).token
             for county, _ in data.COUNTIES
         }
     finally:
         services.close()
+    return admin, handlers
+
+
+def prepare_rectify(url: str, data_dir: Path) -> Targets:
+    """Tokens for the admin and every county handler; the issues they may act on."""
+    admin, handler_tokens = demo_tokens(url, data_dir, "http_api benchmark")
     with psycopg.connect(pg_dsn(url)) as conn:
         rows = conn.execute("SELECT id, status, assignments FROM rm_issues ORDER BY code").fetchall()
     progress: list[tuple[str, str]] = []

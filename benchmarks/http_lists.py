@@ -46,6 +46,7 @@ from benchmarks.http_api import (
     BOOT_FAILURES,
     Load,
     ServerOptions,
+    demo_tokens,
     gunicorn,
     load_demo,
     pg_dsn,
@@ -59,21 +60,7 @@ TARGET_LIST = 0.33
 
 
 def prepare(url: str, data_dir: Path, bare_url: str, size: int) -> dict[str, list[tuple[str, str]]]:
-    from domain.actor import system_actor
-    from services.bootstrap import build
-    from services.demo import data
-    from services.settings import Settings
-
-    services = build(Settings(data_dir=data_dir, database_url=url))
-    try:
-        app = services.app
-        admin = app.issue_token(system_actor(), "admin", label="http_lists").token
-        handlers = {
-            county: app.issue_token(system_actor(), f"h-{county.lower()}", label="http_lists").token
-            for county, _ in data.COUNTIES
-        }
-    finally:
-        services.close()
+    admin, handlers = demo_tokens(url, data_dir, "http_lists")
     pages = max(1, size // 20)
     rng = random.Random(7)
     lines: dict[str, list[tuple[str, str]]] = {
