@@ -32,7 +32,9 @@ from services.read_model.rows import RowWriter
 class IssueProjection(Projection):
     name = "issues"
     #: Bump when one of ``tables`` changes: this projection alone is then rebuilt.
-    version = 3  # 2: per-assignment overdue and warned; 3: rm_issue_scope flags and copied columns
+    # 2: per-assignment overdue and warned; 3: rm_issue_scope flags and copied columns;
+    # 4: rm_issues.summary
+    version = 4
     tables = (t.issues, t.issue_scope, t.issue_states, t.letters, t.issue_units)
 
     def __init__(self, app: Application[UUID], *, tz: tzinfo, cache_size: int = 20_000) -> None:

@@ -14,7 +14,7 @@ from datetime import UTC, tzinfo
 from uuid import UUID
 
 from eventsourcing.application import Application
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, TextClause, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.read_model import tables as t
@@ -52,6 +52,7 @@ class Projector:
         self.app = app
         self.engine = engine
         self.runners = {p.name: ProjectionRunner(p, app, engine, batch_size=batch_size) for p in projections}
+        self._head_and_positions = _head_and_positions(app, engine)
 
     @property
     def names(self) -> list[str]:
@@ -141,19 +142,45 @@ class Projector:
             moved = max(moved, r.rebuild(progress=progress))
         return moved
 
-    def ensure_current(self) -> None:
+    def ensure_current(self, conn: Connection | None = None) -> None:
         """Read-your-writes: before a query, project whatever was just recorded.
-        Two queries when nothing is new (the log's head, every position).
-        A projection whose schema is behind the code's is left alone: only
-        ``rectify init`` changes tables (``/readyz`` says so meanwhile)."""
-        head = self.head()
-        with self.engine.connect() as conn:
-            stored = read_tracking(conn)
-        for name, r in self.runners.items():
-            tracked = stored.get(name)
-            if tracked is not None and tracked.version == r.projection.version and tracked.position < head:
+        One statement when nothing is new (the log's head beside every
+        position), on the reader's own connection when it passes it. A
+        projection whose schema is behind the code's is left alone: only
+        ``rectify init`` changes tables (``/readyz`` says so meanwhile).
+
+        When it had to catch up, the caller's transaction is ended, so its
+        next statement sees the new rows (SQLite reads from a snapshot)."""
+        if conn is None:
+            with self.engine.connect() as own:
+                self.ensure_current(own)
+            return
+        found = conn.execute(self._head_and_positions).all()
+        head = int(found[0].head or 0)
+        stored = {r.name: (int(r.position), int(r.version)) for r in found if r.name is not None}
+        behind = [
+            r
+            for name, r in self.runners.items()
+            if name in stored and stored[name][1] == r.projection.version and stored[name][0] < head
+        ]
+        if behind:
+            conn.rollback()
+            for r in behind:
                 r.catch_up(until=head)
 
     def forget_cache(self) -> None:
         for r in self.runners.values():
             r.projection.forget()
+
+
+def _head_and_positions(app: Application[UUID], engine: Engine) -> TextClause:
+    """The log's head and every projection's row, in one statement (one round
+    trip before each read). The event table is the recorder's own, in the same
+    database as the read tables."""
+    table = app.recorder.events_table_name  # type: ignore[attr-defined]
+    column = "rowid" if engine.dialect.name == "sqlite" else "notification_id"
+    p = t.projections.name
+    return text(
+        f"SELECT (SELECT MAX({column}) FROM {table}) AS head, p.name, p.position, p.version "
+        f"FROM (SELECT 1 AS one) AS o LEFT JOIN {p} AS p ON 1 = 1"
+    )

@@ -11,6 +11,7 @@ at once; see tables.py and docs/benchmarks.md.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -93,6 +94,17 @@ class IssueSummary:
 @dataclass(frozen=True)
 class Page:
     items: list[IssueSummary]
+    total: int
+    page: int
+    per_page: int
+
+
+@dataclass(frozen=True)
+class Documents:
+    """A page of problems as their summary documents (JSON text, each in
+    the shape of :class:`IssueSummary`, instants and dates in ISO form)."""
+
+    items: list[str]
     total: int
     page: int
     per_page: int
@@ -187,11 +199,12 @@ class Queries:
     def __init__(
         self,
         engine: Engine,
-        before_read: Callable[[], None] | None = None,
+        before_read: Callable[..., None] | None = None,
         replay: Callable[[str, datetime], Any] | None = None,
     ) -> None:
         self.engine = engine
-        self.before_read = before_read or (lambda: None)
+        # Called with the reading connection, or with none.
+        self.before_read: Callable[..., None] = before_read or (lambda conn=None: None)
         # An issue's state at an instant, replayed from its events (for as_of lists).
         self.replay: Callable[[str, datetime], Any] = replay or (lambda issue_id, at: None)
 
@@ -282,27 +295,30 @@ class Queries:
         return drive, where
 
     def list_issues(self, actor: Actor, f: IssueFilter, *, as_of: datetime | None = None) -> Page:
-        if f.page < 1:
-            raise InvalidInput("page starts at 1", "page", code="too_small", params={"min": 1})
-        if not 1 <= f.per_page <= MAX_PER_PAGE:
-            raise InvalidInput(
-                f"per_page is between 1 and {MAX_PER_PAGE}",
-                "per_page",
-                code="out_of_range",
-                params={"min": 1, "max": MAX_PER_PAGE},
-            )
-        self.before_read()
+        """A page of the problems the caller may see, newest first (``as_of``:
+        as they were at that instant)."""
         if as_of is not None:
+            _check_paging(f)
+            self.before_read()
             return self._list_as_of(actor, f, as_of)
-        i = t.issues.c
+        found = self.issue_documents(actor, f)
+        items = [_summary_of(json.loads(d)) for d in found.items]
+        return Page(items=items, total=found.total, page=found.page, per_page=found.per_page)
+
+    def issue_documents(self, actor: Actor, f: IssueFilter) -> Documents:
+        """The current page of :meth:`list_issues` as each problem's summary
+        document (JSON text, ``rows.summary_document``): one round trip for
+        the read-your-writes check, one for the page and its total."""
+        _check_paging(f)
         drive, scoped = self._scoped(actor, f)
         if drive is None:
             source: Any = t.issues
-            order = [i.reported_at.desc(), i.id.desc()]
+            order = [t.issues.c.reported_at.desc(), t.issues.c.id.desc()]
         else:
             source = drive.join(t.issues, t.issues.c.id == drive.c.issue_id)
             order = [drive.c.reported_at.desc(), drive.c.issue_id.desc()]
         with self.engine.connect() as conn:
+            self.before_read(conn)
             copied, where, search_chars = self._conditions(conn, f, t.issues if drive is None else drive)
             scoped += copied
             if search_chars is not None:
@@ -314,21 +330,30 @@ class Queries:
             # A scoped count with no filter beyond the scope rows' own columns
             # needs those rows alone (an index-only scan).
             counted = drive if drive is not None and not where else source
-            total = conn.execute(
-                select(func.count()).select_from(counted).where(*scoped, *where)
-            ).scalar_one()
-            if search_chars is not None and total and self._walk_for_page(conn, total, f):
-                where = [c for c in where if c is not search_chars]
-            rows = conn.execute(
-                select(t.issues)
-                .select_from(source)
-                .where(*scoped, *where)
-                .order_by(*order)
-                .limit(f.per_page)
-                .offset((f.page - 1) * f.per_page)
-            ).mappings()
-            items = [_summary(r) for r in rows]
-        return Page(items=items, total=int(total), page=f.page, per_page=f.per_page)
+            count = select(func.count()).select_from(counted).where(*scoped, *where)
+            if search_chars is not None:
+                total = conn.execute(count).scalar_one()
+                if total and self._walk_for_page(conn, total, f):
+                    where = [c for c in where if c is not search_chars]
+                rows = conn.execute(self._page(source, scoped, where, order, f)).all()
+            else:
+                rows = conn.execute(
+                    self._page(source, scoped, where, order, f).add_columns(count.scalar_subquery())
+                ).all()
+                # Past the last page there is no row to carry the total.
+                total = rows[0][1] if rows else conn.execute(count).scalar_one()
+        return Documents(items=[r[0] for r in rows], total=int(total), page=f.page, per_page=f.per_page)
+
+    @staticmethod
+    def _page(source: Any, scoped: list[Any], where: list[Any], order: list[Any], f: IssueFilter) -> Any:
+        return (
+            select(t.issues.c.summary)
+            .select_from(source)
+            .where(*scoped, *where)
+            .order_by(*order)
+            .limit(f.per_page)
+            .offset((f.page - 1) * f.per_page)
+        )
 
     # -- as of an instant: the state-history table ---------------------------------------
     def _conditions_as_of(self, actor: Actor, f: IssueFilter, as_of: datetime) -> list[ColumnElement[bool]]:
@@ -534,30 +559,33 @@ def _tally(by: str, names: dict[str, str], result: Any) -> Stats:
     return Stats(by=by, rows=rows)
 
 
-def _summary(r: Any) -> IssueSummary:
+def _check_paging(f: IssueFilter) -> None:
+    if f.page < 1:
+        raise InvalidInput("page starts at 1", "page", code="too_small", params={"min": 1})
+    if not 1 <= f.per_page <= MAX_PER_PAGE:
+        raise InvalidInput(
+            f"per_page is between 1 and {MAX_PER_PAGE}",
+            "per_page",
+            code="out_of_range",
+            params={"min": 1, "max": MAX_PER_PAGE},
+        )
+
+
+def _summary_of(d: dict[str, Any]) -> IssueSummary:
+    """A summary document read back into its typed value."""
     return IssueSummary(
-        id=r["id"],
-        code=r["code"],
-        campaign=r["campaign"],
-        title=r["title"],
-        description=r["description"],
-        source=r["source"],
-        aspect=r["aspect"],
-        category=r["category"],
-        severity=r["severity"],
-        key=r["key"],
-        unit=r["unit"],
-        status=r["status"],
-        lead=r["lead"],
-        assignments=tuple(
-            AssignmentView(a["unit"], a["role"], date.fromisoformat(a["deadline"]), a["overdue"], a["warned"])
-            for a in r["assignments"]
-        ),
-        deadline=r["deadline"],
-        overdue=r["overdue"],
-        discovered_at=r["discovered_at"],
-        reported_at=r["reported_at"],
-        closed_at=r["closed_at"],
-        updated_at=r["updated_at"],
-        version=r["version"],
+        **{
+            **d,
+            "assignments": tuple(
+                AssignmentView(
+                    a["unit"], a["role"], date.fromisoformat(a["deadline"]), a["overdue"], a["warned"]
+                )
+                for a in d["assignments"]
+            ),
+            "deadline": date.fromisoformat(d["deadline"]) if d["deadline"] else None,
+            "discovered_at": date.fromisoformat(d["discovered_at"]),
+            "reported_at": datetime.fromisoformat(d["reported_at"]),
+            "closed_at": datetime.fromisoformat(d["closed_at"]) if d["closed_at"] else None,
+            "updated_at": datetime.fromisoformat(d["updated_at"]),
+        }
     )

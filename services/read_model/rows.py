@@ -26,7 +26,52 @@ def closed_on_time(issue: Issue, tz: tzinfo) -> bool:
     return issue.closed_at.astimezone(tz).date() <= issue.deadline
 
 
+#: The fields of a problem in a list (the API's ``IssueOut``), in its order.
+SUMMARY_FIELDS = (
+    "id",
+    "code",
+    "campaign",
+    "title",
+    "description",
+    "source",
+    "aspect",
+    "category",
+    "severity",
+    "key",
+    "unit",
+    "status",
+    "assignments",
+    "lead",
+    "deadline",
+    "overdue",
+    "discovered_at",
+    "reported_at",
+    "closed_at",
+    "updated_at",
+    "version",
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):  # datetimes too: each keeps its own offset, as in the API
+        return value.isoformat()
+    return value
+
+
+def summary_document(row: dict[str, Any]) -> str:
+    """A problem as a list shows it, as JSON text: what a page of the list
+    is made of, without building and serialising each item again on every
+    read. Instants and dates in ISO form, as the API writes them."""
+    return json.dumps({k: _plain(row[k]) for k in SUMMARY_FIELDS}, ensure_ascii=False, separators=(",", ":"))
+
+
 def issue_row(issue: Issue, tz: tzinfo) -> dict[str, Any]:
+    row = _issue_columns(issue, tz)
+    row["summary"] = summary_document(row)
+    return row
+
+
+def _issue_columns(issue: Issue, tz: tzinfo) -> dict[str, Any]:
     return {
         "id": str(issue.id),
         "code": issue.code,

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import request, send_file
+from flask import Response, request, send_file
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 
@@ -19,7 +19,7 @@ from domain.access import REPORT
 from domain.errors import InvalidInput
 from domain.lifecycle import Action
 from services.evidence import Upload
-from services.read_model.queries import IssueFilter, Page
+from services.read_model.queries import Documents, IssueFilter, Page
 from services.views import HistoryEntry, IssueView
 from web.api import schemas as s
 from web.api.base import (
@@ -69,10 +69,21 @@ class Issues(MethodView):
     @issues.arguments(s.IssueQuery, location="query")
     @issues.response(200, s.IssuePage)
     @issues.doc(security=BEARER)
-    def get(self, query: dict[str, Any]) -> Page:
+    def get(self, query: dict[str, Any]) -> Page | Response:
         """The problems the caller may see, newest first, filtered and paged."""
         as_of = query.pop("as_of", None)
-        return services().queries.list_issues(current_actor(), IssueFilter(**query), as_of=as_of)
+        if as_of is not None:
+            return services().queries.list_issues(current_actor(), IssueFilter(**query), as_of=as_of)
+        return _documents_page(services().queries.issue_documents(current_actor(), IssueFilter(**query)))
+
+
+def _documents_page(found: Documents) -> Response:
+    """``IssuePage`` from the summary documents the read model keeps: each is
+    already an ``IssueOut`` as JSON (tests/integration/test_summary_documents.py
+    holds them to the schema), so the page is joined, not serialised again."""
+    items = ",".join(found.items)
+    body = f'{{"items":[{items}],"total":{found.total},"page":{found.page},"per_page":{found.per_page}}}'
+    return Response(body, mimetype="application/json")
 
 
 @issues.route("/<issue_id>")
