@@ -10,7 +10,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from services.bootstrap import Services, build
 from services.settings import Settings
-from web import errors, health, sign_in_limit
+from web import edge, errors, health, sign_in_limit
 from web.api import register_api
 from web.sessions import ApiSessions
 
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.session_interface = ApiSessions()
     sign_in_limit.install(app, settings.redis_url or "memory://")
     errors.register(app)
+    edge.install(app)
     register_api(app)
     app.register_blueprint(health.blueprint)
 

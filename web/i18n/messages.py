@@ -158,6 +158,7 @@ MESSAGES: dict[str, Label] = {
     "file_too_large": L("文件{name}超过{limit}", "{name} is larger than {limit}"),
     # answers that are not domain errors (by HTTP status)
     "bad_request": L("请求无效", "bad request"),
+    "json_too_deep": L("JSON请求体嵌套超过{limit}层", "the JSON body nests deeper than {limit} levels"),
     "method_not_allowed": L("不支持该请求方法", "method not allowed"),
     "not_acceptable": L("无法提供所要求的格式", "not acceptable"),
     "unsupported_media_type": L("不支持该内容类型", "unsupported media type"),
