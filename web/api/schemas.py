@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from domain.issue import MAX_DESCRIPTION, MAX_TEXT, MAX_TITLE
 from domain.vocabulary import Severity, Source, UnitKind
@@ -29,8 +29,12 @@ def _has_nul(value: Any) -> bool:
 
 
 class In(Schema):
+    """Every request schema. An unknown field in a JSON body is 422 naming it
+    (CONTRACT.md); query strings keep ignoring unknown parameters (webargs
+    loads the query with ``unknown=EXCLUDE``)."""
+
     class Meta:
-        unknown = EXCLUDE
+        unknown = RAISE
 
     @pre_load
     def _no_nul(self, data: Any, **_: Any) -> Any:
@@ -145,9 +149,6 @@ class CampaignOut(Schema):
 
 # -- admin changes (PATCH): any of the fields, at least one; unknown ones are 422 ----------
 class Patch(In):
-    class Meta:
-        unknown = RAISE
-
     reason = fields.String(
         load_default="",
         validate=validate.Length(max=MAX_TEXT),
