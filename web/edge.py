@@ -10,22 +10,46 @@ test that shows it.
   anything else is 415 ``unsupported_media_type``.
 - JSON nested deeper than :data:`MAX_JSON_DEPTH` is 400 ``json_too_deep``,
   decided on the raw bytes before any parser recurses into it.
+- A body is at most ``RECTIFY_MAX_JSON_BYTES`` (1 MB); an upload at most
+  :data:`FILES_PER_REQUEST` files of ``RECTIFY_MAX_UPLOAD_BYTES`` each and a
+  small form. Past it: 413, before a byte is read when the length is
+  declared, else as soon as the streamed body (or one file in it) passes it.
+  Upload parts are written to temporary files as they arrive (above 500 KB,
+  werkzeug's spooling), never gathered in memory.
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
-from flask import Flask, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Request, current_app, request
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Files one upload may carry (each within the per-file limit).
+FILES_PER_REQUEST = 10
+#: An upload's form fields beside its files (a note has at most 5,000 characters).
+FORM_FIELD_BYTES = 64 * 1024
+FORM_PARTS = 2 * FILES_PER_REQUEST + 4
+#: Upload parts above this are spooled to a temporary file (werkzeug's own threshold).
+SPOOL_BYTES = 500 * 1024
 
 #: How deep a JSON body may nest (objects and lists); the API's deepest body,
 #: a campaign's aspects and categories, is 5.
 MAX_JSON_DEPTH = 32
+
+
+def human_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):g} MB"
+    if n >= 1024:
+        return f"{n / 1024:g} KB"
+    return f"{n} bytes"
 
 
 class Refused(HTTPException):
@@ -94,7 +118,7 @@ def json_bytes() -> bytes:
         raise Refused(
             415, "unsupported_media_type", "send the body as application/json", expected="application/json"
         )
-    data = request.get_data(cache=True)
+    data = _read_within_limit()
     if nesting_exceeds(data):
         raise Refused(
             400,
@@ -105,24 +129,134 @@ def json_bytes() -> bytes:
     return data
 
 
+def _too_large() -> Refused:
+    limit = request.max_content_length or 0
+    return Refused(
+        413, "body_too_large", f"the request body is larger than {human_size(limit)}", limit=human_size(limit)
+    )
+
+
+def _overran() -> bool:
+    """Whether a streamed body (chunked: no declared length) went on past
+    the limit; werkzeug stops reading it there without saying so."""
+    if request.content_length is not None or not getattr(request.stream, "is_exhausted", False):
+        return False
+    return bool(request.environ["wsgi.input"].read(1))
+
+
+def _read_within_limit() -> bytes:
+    """The body, read only when its declared length is within the limit and
+    refused once a streamed one passes it."""
+    try:
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise _too_large() from None
+    if _overran():
+        raise _too_large()
+    return data
+
+
 def peek_json() -> Any:
     """The parsed body for a view that looks at it before its checks (to pick
     the action or the scope), or ``None`` when it is not JSON the API would
     read: that body is refused later, in its turn."""
     if not has_body() or not request.is_json:
         return None
-    if nesting_exceeds(request.get_data(cache=True)):
+    if nesting_exceeds(_read_within_limit()):
         return None
     return request.get_json(silent=True)
 
 
-def check_multipart() -> None:
-    """415 unless the body (if any) is ``multipart/form-data``."""
+def multipart_form() -> tuple[MultiDict[str, FileStorage], MultiDict[str, str]]:
+    """The files and fields of a :func:`multipart_body` view's body: 415
+    unless it is ``multipart/form-data``; 413 past the request's limit, or as
+    soon as one file passes the per-file limit (``file_too_large``), or past
+    the form's fields and parts."""
     if has_body() and request.mimetype != MULTIPART:
         raise Refused(
             415, "unsupported_media_type", "send the files as multipart/form-data", expected=MULTIPART
         )
+    if (
+        request.content_length
+        and request.max_content_length
+        and (request.content_length > request.max_content_length)
+    ):
+        raise _too_large()
+    try:
+        files, form = request.files, request.form
+    except RequestEntityTooLarge:
+        raise _too_large() from None
+    if _overran():
+        raise _too_large()
+    return files, form
 
 
-def install(app: Flask) -> None:
-    """Makes ``app``'s requests those of the edge."""
+class _CappedFile(tempfile.SpooledTemporaryFile[bytes]):
+    """An upload part, in memory up to :data:`SPOOL_BYTES` then on disk,
+    refused (413) the moment it passes ``limit``."""
+
+    def __init__(self, limit: int, name: str) -> None:
+        super().__init__(max_size=SPOOL_BYTES, mode="w+b")
+        self.limit, self.upload_name, self.written = limit, name, 0
+
+    def write(self, s: Any) -> int:
+        self.written += len(s)
+        if self.written > self.limit:
+            raise Refused(
+                413,
+                "file_too_large",
+                f"{self.upload_name} is larger than {human_size(self.limit)}",
+                name=self.upload_name,
+                limit=human_size(self.limit),
+            )
+        written: int = super().write(s)
+        return written
+
+
+class EdgeRequest(Request):
+    """Flask's request, with a per-file limit on upload parts."""
+
+    max_file_bytes: int | None = None
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        if self.max_file_bytes is None:
+            return super()._get_file_stream(total_content_length, content_type, filename, content_length)
+        part = _CappedFile(self.max_file_bytes, filename or "file")
+        self._parts.append(part)
+        return part
+
+    @property
+    def _parts(self) -> list[_CappedFile]:
+        parts: list[_CappedFile] = self.__dict__.setdefault("_rectify_parts", [])
+        return parts
+
+    def close(self) -> None:
+        """Also the parts of a body refused midway, which no ``files`` holds."""
+        super().close()
+        for part in self._parts:
+            part.close()
+
+
+def install(app: Flask, *, max_json_bytes: int, max_upload_bytes: Callable[[], int]) -> None:
+    """Makes ``app``'s requests those of the edge: at most ``max_json_bytes``
+    a body, and for an upload ``max_upload_bytes()`` (read per request) a file."""
+    app.request_class = EdgeRequest
+    app.config["MAX_CONTENT_LENGTH"] = max_json_bytes
+
+    @app.before_request
+    def upload_limits() -> None:
+        view = current_app.view_functions.get(request.endpoint or "")
+        if getattr(view, "rectify_body", None) != MULTIPART:
+            return
+        per_file = max_upload_bytes()
+        assert isinstance(request, EdgeRequest)
+        request.max_file_bytes = per_file
+        request.max_content_length = per_file * FILES_PER_REQUEST + FORM_FIELD_BYTES * FORM_PARTS
+        request.max_form_memory_size = FORM_FIELD_BYTES
+        request.max_form_parts = FORM_PARTS

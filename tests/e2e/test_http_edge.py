@@ -5,14 +5,19 @@ client; ``tests/e2e/test_gunicorn.py`` checks the same under a real gunicorn."""
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from services.bootstrap import Services
-from tests.e2e.samples import error, if_match, issue_body
+from services.settings import Settings
+from tests.e2e.samples import PNG, error, if_match, issue_body
 from tests.support import City, in_days, report, small_city
+from web.app import create_app
 
 Auth = Callable[[str], dict[str, str]]
 
@@ -187,3 +192,165 @@ def test_the_upload_takes_multipart_only(client: FlaskClient, token_for: Auth, i
     error(client.post(url, data=b"x", content_type="image/png", headers=handler), 415)
     # An empty body is no file (422), as before.
     error(client.post(url, headers=handler), 422, "file")
+
+
+# -- 2. body limits ------------------------------------------------------------------------------------
+MB = 1024 * 1024
+
+
+class Body(io.RawIOBase):
+    """A request body made as it is read (``head``, ``size`` zero bytes,
+    ``tail``), counting how much of it the server read."""
+
+    def __init__(self, head: bytes, size: int, tail: bytes = b"") -> None:
+        self.head, self.size, self.tail = head, size, tail
+        self.pos = 0
+        self.sent = 0
+
+    @property
+    def length(self) -> int:
+        return len(self.head) + self.size + len(self.tail)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.pos = {0: offset, 1: self.pos + offset, 2: self.length + offset}[whence]
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        n = min(len(view), self.length - self.pos)
+        filler = len(self.head) + self.size
+        for i in range(self.pos, self.pos + n, 65536):
+            j = min(i + 65536, self.pos + n)
+            if j <= len(self.head):
+                part = self.head[i:j]
+            elif i >= filler:
+                part = self.tail[i - filler : j - filler]
+            else:
+                part = (
+                    self.head[i:]
+                    + b"\x00" * (min(j, filler) - max(i, len(self.head)))
+                    + self.tail[: max(0, j - filler)]
+                )
+            view[i - self.pos : j - self.pos] = part
+        self.pos += n
+        self.sent += n
+        return n
+
+
+def chunked(stream: Body) -> dict[str, Any]:
+    """A body sent in chunks, without a length, as gunicorn passes it on."""
+    return {
+        "input_stream": stream,
+        "environ_overrides": {"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"},
+    }
+
+
+def test_a_json_body_over_1_mb_is_refused_without_reading_it(
+    client: FlaskClient, token_for: Auth, issue: str
+) -> None:
+    def post(path: str, headers: dict[str, str], stream: Body, **kw: Any) -> Any:
+        return client.post(path, content_type="application/json", headers=headers, input_stream=stream, **kw)
+
+    # A declared 100 MB: refused before a byte is read, without a token too.
+    for path, headers, status in [
+        ("/api/v1/tokens", {}, 413),
+        ("/api/v1/issues", {}, 401),
+        ("/api/v1/issues", token_for("admin"), 413),
+        (f"/api/v1/issues/{issue}/comment", token_for("admin"), 413),
+    ]:
+        body = Body(b'{"text": "', 100 * MB)
+        answer = post(path, headers, body)
+        assert error(answer, status)["reason"] == ("body_too_large" if status == 413 else "token_required")
+        assert body.sent == 0, path
+    assert "1 MB" in error(post("/api/v1/tokens", {}, Body(b"", 2 * MB)), 413)["message"]
+    # Sent in chunks: refused once past the limit, the rest never read.
+    body = Body(b'{"text": "', 100 * MB)
+    answer = client.post("/api/v1/tokens", content_type="application/json", **chunked(body))
+    assert error(answer, 413)["reason"] == "body_too_large"
+    assert body.sent <= 1 * MB + 64 * 1024
+    # Up to the limit, the body is read (and the schema finds the text too long).
+    text = '{"text": "' + "x" * (MB - 20) + '"}'
+    answer = client.post(
+        f"/api/v1/issues/{issue}/comment",
+        data=text,
+        content_type="application/json",
+        headers=token_for("admin"),
+    )
+    error(answer, 422, "text")
+
+
+def test_the_json_limit_is_a_setting(services: Services, city: City, token_for: Auth, issue: str) -> None:
+    assert Settings.from_env({"RECTIFY_MAX_JSON_BYTES": "2048"}).max_json_bytes == 2048
+    assert Settings.from_env({}).max_json_bytes == MB
+    app = create_app(replace(services.settings, max_json_bytes=2048), services=services)
+    client = app.test_client()
+    url = f"/api/v1/issues/{issue}/comment"
+    error(client.post(url, json={"text": "x" * 3000}, headers=token_for("admin")), 413)
+    assert client.post(url, json={"text": "x" * 1000}, headers=token_for("admin")).status_code == 200
+
+
+def multipart_head(name: str = "big.png", note: str | None = None) -> bytes:
+    head = b""
+    if note is not None:
+        head += b'--b\r\nContent-Disposition: form-data; name="note"\r\n\r\n' + note.encode() + b"\r\n"
+    head += (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="' + name.encode() + b'"\r\n'
+        b"Content-Type: image/png\r\n\r\n" + PNG
+    )
+    return head
+
+
+def test_an_upload_is_refused_as_soon_as_it_passes_the_limit(
+    services: Services, client: FlaskClient, token_for: Auth, issue: str
+) -> None:
+    services.app.max_upload_bytes = 64 * 1024  # each file; a request carries at most 10 and a form
+    url = f"/api/v1/issues/{issue}/evidence"
+    handler = token_for("handler")
+    multipart = "multipart/form-data; boundary=b"
+
+    # Declared larger than 10 files and the form: 413 before a byte is read.
+    body = Body(multipart_head(), 100 * MB, b"\r\n--b--\r\n")
+    answer = client.post(
+        url, content_type=multipart, headers=handler, input_stream=body, content_length=body.length
+    )
+    assert error(answer, 413)["reason"] == "body_too_large"
+    assert body.sent == 0
+    # A declared length within it, but one file over the limit: refused while it streams.
+    body = Body(multipart_head(), 1 * MB, b"\r\n--b--\r\n")
+    answer = client.post(
+        url, content_type=multipart, headers=handler, input_stream=body, content_length=body.length
+    )
+    refused = error(answer, 413)
+    assert refused["reason"] == "file_too_large" and refused["params"]["name"] == "big.png"
+    assert body.sent <= 64 * 1024 + 2 * 64 * 1024
+    # Chunked, with no length at all: the same.
+    body = Body(multipart_head(), 100 * MB, b"\r\n--b--\r\n")
+    answer = client.post(url, content_type=multipart, headers=handler, **chunked(body))
+    assert error(answer, 413)["reason"] == "file_too_large"
+    assert body.sent <= 64 * 1024 + 2 * 64 * 1024
+    # Files within the limit are stored; nothing of the refused ones was.
+    body = Body(multipart_head("ok.png", note="现场"), 60 * 1024, b"\r\n--b--\r\n")
+    answer = client.post(
+        url, content_type=multipart, headers=handler, input_stream=body, content_length=body.length
+    )
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    detail = client.get(f"/api/v1/issues/{issue}", headers=token_for("admin")).get_json()
+    assert [e["name"] for e in detail["evidence"]] == ["ok.png"]
+    assert detail["evidence"][0]["size"] == len(PNG) + 60 * 1024
+    # Before a byte of the body is read: 401, 404, 403, 412.
+    for headers, status in [({}, 401), (token_for("leader"), 403), (if_match(handler, 1), 412)]:
+        body = Body(multipart_head(), 100 * MB)
+        answer = client.post(
+            url, content_type=multipart, headers=headers, input_stream=body, content_length=body.length
+        )
+        error(answer, status)
+        assert body.sent == 0

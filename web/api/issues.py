@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import request, send_file
+from flask import send_file
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 
@@ -256,9 +256,9 @@ def evidence(issue_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     expected = if_match()
     app = services().app
     app.check_command(actor, ref, Action.ATTACH_EVIDENCE, expected)
-    edge.check_multipart()
-    uploads = [Upload(f.filename or "file", f.read()) for f in request.files.getlist("file")]
-    note = request.form.get("note", "")
+    files, form = edge.multipart_form()
+    uploads = [Upload(f.filename or "file", f.read()) for f in files.getlist("file")]
+    note = form.get("note", "")
     if len(note) > 5000:
         raise InvalidInput(
             "note has at most 5000 characters", "note", code="too_long", params={"limit": 5000}

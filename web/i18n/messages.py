@@ -156,6 +156,7 @@ MESSAGES: dict[str, Label] = {
     "wrong_password": L("用户名或密码错误", "wrong username or password"),
     # too large (413)
     "file_too_large": L("文件{name}超过{limit}", "{name} is larger than {limit}"),
+    "body_too_large": L("请求体超过{limit}", "the request body is larger than {limit}"),
     # answers that are not domain errors (by HTTP status)
     "bad_request": L("请求无效", "bad request"),
     "json_too_deep": L("JSON请求体嵌套超过{limit}层", "the JSON body nests deeper than {limit} levels"),
