@@ -5,7 +5,9 @@ client; ``tests/e2e/test_gunicorn.py`` checks the same under a real gunicorn."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -354,3 +356,40 @@ def test_an_upload_is_refused_as_soon_as_it_passes_the_limit(
         )
         error(answer, status)
         assert body.sent == 0
+
+
+def test_an_upload_streams_to_disk_and_is_never_held_in_memory(
+    services: Services, client: FlaskClient, token_for: Auth, issue: str
+) -> None:
+    size = 8 * MB
+    body = Body(multipart_head("大.png"), size, b"\r\n--b--\r\n")
+    content = PNG + b"\x00" * size
+    tracemalloc.start()
+    try:
+        answer = client.post(
+            f"/api/v1/issues/{issue}/evidence",
+            content_type="multipart/form-data; boundary=b",
+            headers=token_for("handler"),
+            input_stream=body,
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    stored = answer.get_json()["evidence"][0]
+    assert stored["size"] == len(content)
+    assert stored["sha256"] == hashlib.sha256(content).hexdigest()
+    assert peak < 3 * MB, f"{peak / MB:.1f} MB held for an upload of {size / MB:.0f} MB"
+    download = client.get(f"/api/v1/issues/{issue}/evidence/{stored['id']}", headers=token_for("admin"))
+    assert hashlib.sha256(download.get_data()).hexdigest() == stored["sha256"]
+    download.close()
+    # The same content again is stored once; no temporary file is left behind.
+    again = client.post(
+        f"/api/v1/issues/{issue}/evidence",
+        content_type="multipart/form-data; boundary=b",
+        headers=token_for("handler"),
+        input_stream=Body(multipart_head("again.png"), size, b"\r\n--b--\r\n"),
+    )
+    assert again.get_json()["evidence"][0]["sha256"] == stored["sha256"]
+    kept = [p for p in services.app.files.root.rglob("*") if p.is_file()]
+    assert [p.name for p in kept] == [stored["sha256"]]

@@ -257,7 +257,8 @@ def evidence(issue_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     app = services().app
     app.check_command(actor, ref, Action.ATTACH_EVIDENCE, expected)
     files, form = edge.multipart_form()
-    uploads = [Upload(f.filename or "file", f.read()) for f in files.getlist("file")]
+    # Each file is the temporary file werkzeug spooled it to, stored from there.
+    uploads = [Upload(f.filename or "file", f.stream) for f in files.getlist("file")]
     note = form.get("note", "")
     if len(note) > 5000:
         raise InvalidInput(
