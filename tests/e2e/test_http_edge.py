@@ -393,3 +393,34 @@ def test_an_upload_streams_to_disk_and_is_never_held_in_memory(
     assert again.get_json()["evidence"][0]["sha256"] == stored["sha256"]
     kept = [p for p in services.app.files.root.rglob("*") if p.is_file()]
     assert [p.name for p in kept] == [stored["sha256"]]
+
+
+# -- 4. no internal storage keys ------------------------------------------------------------------------
+def test_evidence_shows_no_storage_key(
+    services: Services, city: City, client: FlaskClient, token_for: Auth, issue: str
+) -> None:
+    fresh = report(services, city, title="另一个问题")
+    for ref, who in ((issue, "handler"), (fresh, "inspector")):  # rectification, discovery evidence
+        answer = client.post(
+            f"/api/v1/issues/{ref}/evidence",
+            data={"file": [(io.BytesIO(PNG), "现场.png")], "note": "照片"},
+            content_type="multipart/form-data",
+            headers=token_for(who),
+        )
+        assert answer.status_code == 201, answer.get_data(as_text=True)
+        assert "storage_key" not in answer.get_data(as_text=True)
+    for ref in (issue, fresh):
+        detail = client.get(f"/api/v1/issues/{ref}", headers=token_for("admin"))
+        files = detail.get_json()["evidence"] + detail.get_json()["discovery_evidence"]
+        assert [set(f) for f in files] == [{"id", "name", "size", "sha256", "content_type"}]
+        history = client.get(f"/api/v1/issues/{ref}/history", headers=token_for("admin"))
+        attached = [e for e in history.get_json() if "files" in e["data"]]
+        assert [set(f) for f in attached[0]["data"]["files"]] == [
+            {"id", "name", "size", "sha256", "content_type"}
+        ]
+        assert "storage_key" not in history.get_data(as_text=True)
+        page = client.get("/api/v1/issues", headers=token_for("admin"))
+        assert "storage_key" not in page.get_data(as_text=True)
+    spec = client.get("/api/openapi.json").get_data(as_text=True)
+    assert "storage_key" not in spec
+    assert '"EvidenceOut"' in spec

@@ -238,13 +238,23 @@ class IssueOut(Schema):
     version = fields.Integer(required=True)
 
 
+class EvidenceOut(Schema):
+    """One evidence file as the API shows it; where the store keeps it stays inside."""
+
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    content_type = fields.String()
+
+
 class IssueDetailOut(IssueOut):
     measures = fields.String()
     reported_by = fields.Dict(keys=fields.String(), values=fields.String())
     pending_extension = fields.Dict(allow_none=True)
     pending_dispute = fields.Dict(allow_none=True)
-    evidence = fields.List(fields.Dict())
-    discovery_evidence = fields.List(fields.Dict())
+    evidence = fields.List(fields.Nested(EvidenceOut))
+    discovery_evidence = fields.List(fields.Nested(EvidenceOut))
     letters = fields.List(fields.Dict())
     duplicate_of = fields.String(allow_none=True)
     rejection_reason = fields.String(allow_none=True)
@@ -283,7 +293,16 @@ class HistoryOut(Schema):
         metadata={"type": "string", "format": "date-time"},
     )
     actor = fields.Dict(keys=fields.String(), values=fields.String())
-    data = fields.Dict()
+    data = fields.Function(lambda entry: _shown_data(entry.data), metadata={"type": "object"})
+
+
+def _shown_data(data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data without where the file store keeps its files."""
+    files = data.get("files")
+    if not isinstance(files, list):
+        return data
+    shown = [{k: v for k, v in f.items() if k != "storage_key"} if isinstance(f, dict) else f for f in files]
+    return {**data, "files": shown}
 
 
 # -- issue commands -------------------------------------------------------------------------
@@ -360,14 +379,6 @@ class EvidenceUploadDoc(Schema):
 
     file = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}), required=True)
     note = fields.String()
-
-
-class EvidenceOut(Schema):
-    id = fields.String()
-    name = fields.String()
-    size = fields.Integer()
-    sha256 = fields.String()
-    content_type = fields.String()
 
 
 class EvidenceAnswer(Schema):
