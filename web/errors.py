@@ -133,9 +133,14 @@ def http_error(e: HTTPException) -> ResponseReturnValue:
         reason=reason,
         params=params,
     )
-    retry_after = getattr(e, "retry_after", None)
-    if retry_after is not None and isinstance(response, Response):
-        response.headers["Retry-After"] = str(retry_after)
+    if isinstance(response, Response):
+        # The exception's own headers (Allow on a 405, ...) stay; the body is ours.
+        for name, value in e.get_headers():
+            if name.lower() not in ("content-type", "content-length"):
+                response.headers[name] = value
+        retry_after = getattr(e, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
     return response
 
 

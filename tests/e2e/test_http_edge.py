@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from services.bootstrap import Services
@@ -424,3 +425,51 @@ def test_evidence_shows_no_storage_key(
     spec = client.get("/api/openapi.json").get_data(as_text=True)
     assert "storage_key" not in spec
     assert '"EvidenceOut"' in spec
+
+
+# -- 5. nosniff; 6. Allow ---------------------------------------------------------------------------------
+def test_every_answer_says_nosniff(
+    app: Flask, services: Services, city: City, token_for: Auth, issue: str
+) -> None:
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_url_rule("/api/v1/boom", "boom", boom)
+    client = app.test_client()
+    uploaded = client.post(
+        f"/api/v1/issues/{issue}/evidence",
+        data={"file": [(io.BytesIO(PNG), "a.png")]},
+        content_type="multipart/form-data",
+        headers=token_for("handler"),
+    )
+    evidence = uploaded.get_json()["evidence"][0]["id"]
+    answers = [
+        uploaded,
+        client.get(f"/api/v1/issues/{issue}/evidence/{evidence}", headers=token_for("admin")),
+        client.get(f"/api/v1/issues/{issue}", headers=token_for("admin")),
+        client.get("/api/v1/issues"),
+        client.get("/api/v1/no-such-thing"),
+        client.delete("/api/v1/issues"),
+        client.get("/api/v1/boom", headers=token_for("admin")),
+        client.get("/healthz"),
+        client.get("/api/openapi.json"),
+        client.get("/api/docs"),
+    ]
+    assert [a.status_code for a in answers] == [201, 200, 200, 401, 404, 405, 500, 200, 200, 200]
+    for answer in answers:
+        assert answer.headers.get("X-Content-Type-Options") == "nosniff", answer.request.path
+        answer.close()
+
+
+def test_405_says_which_methods_are_allowed(client: FlaskClient, token_for: Auth, issue: str) -> None:
+    for method, path, allowed in [
+        ("delete", "/api/v1/issues", {"GET", "POST"}),
+        ("put", f"/api/v1/issues/{issue}", {"GET"}),
+        ("get", f"/api/v1/issues/{issue}/assign", {"POST"}),
+        ("post", "/healthz", {"GET"}),
+        ("patch", "/api/v1/tokens", {"GET", "POST"}),
+    ]:
+        answer = getattr(client, method)(path, headers=token_for("admin"))
+        error(answer, 405)
+        methods = {m.strip() for m in answer.headers.get("Allow", "").split(",")}
+        assert allowed <= methods <= allowed | {"HEAD", "OPTIONS"}, (path, answer.headers.get("Allow"))
