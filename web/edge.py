@@ -16,6 +16,8 @@ test that shows it.
   declared, else as soon as the streamed body (or one file in it) passes it.
   Upload parts are written to temporary files as they arrive (above 500 KB,
   werkzeug's spooling), never gathered in memory.
+- A body that stops before its end (the client went away, or was silent for
+  longer than the server waits) is 408 ``request_timeout``.
 - Every answer says ``X-Content-Type-Options: nosniff``.
 """
 
@@ -28,7 +30,7 @@ from typing import IO, Any, TypeVar
 
 from flask import Flask, Request, Response, current_app, request
 from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -137,6 +139,12 @@ def _too_large() -> Refused:
     )
 
 
+def _timed_out() -> Refused:
+    """The body stopped before its end: the client went away, or fell silent
+    for longer than the server waits (gunicorn's ``timeout``)."""
+    return Refused(408, "request_timeout", "the request body did not arrive in time")
+
+
 def _overran() -> bool:
     """Whether a streamed body (chunked: no declared length) went on past
     the limit; werkzeug stops reading it there without saying so."""
@@ -152,6 +160,8 @@ def _read_within_limit() -> bytes:
         data = request.get_data(cache=True)
     except RequestEntityTooLarge:
         raise _too_large() from None
+    except ClientDisconnected:
+        raise _timed_out() from None
     if _overran():
         raise _too_large()
     return data
@@ -187,6 +197,8 @@ def multipart_form() -> tuple[MultiDict[str, FileStorage], MultiDict[str, str]]:
         files, form = request.files, request.form
     except RequestEntityTooLarge:
         raise _too_large() from None
+    except ClientDisconnected:
+        raise _timed_out() from None
     if _overran():
         raise _too_large()
     return files, form
