@@ -473,3 +473,26 @@ def test_405_says_which_methods_are_allowed(client: FlaskClient, token_for: Auth
         error(answer, 405)
         methods = {m.strip() for m in answer.headers.get("Allow", "").split(",")}
         assert allowed <= methods <= allowed | {"HEAD", "OPTIONS"}, (path, answer.headers.get("Allow"))
+
+
+def test_the_openapi_document_declares_the_edges_answers(client: FlaskClient) -> None:
+    spec = client.get("/api/openapi.json").get_json()
+    with_body = [
+        (path, method, operation)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict) and "requestBody" in operation
+    ]
+    assert len(with_body) > 20
+    for path, method, operation in with_body:
+        assert {"400", "408", "413", "415", "422"} <= set(operation["responses"]), (method, path)
+        for status in ("400", "408", "413", "415", "422"):
+            ref = operation["responses"][status]["$ref"]
+            schema = spec["components"]["responses"][ref.rsplit("/", 1)[1]]["content"]["application/json"][
+                "schema"
+            ]
+            assert schema == {"$ref": "#/components/schemas/Error"}
+    # An unknown field is not allowed in any body (422).
+    for name, schema in spec["components"]["schemas"].items():
+        if name.endswith(("In", "Patch", "Request")):
+            assert schema.get("additionalProperties") is False, name

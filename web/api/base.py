@@ -6,9 +6,11 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any, NoReturn, TypeVar
 from uuid import UUID
 
+from apispec import BasePlugin
 from flask import request
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
@@ -46,6 +48,26 @@ class RectifyApi(Api):
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return errors.http_error(error)
+
+
+#: The answers any operation with a body may give besides its own (web/edge.py):
+#: 400 json_too_deep, 408 the body did not arrive in time, 413 over a limit,
+#: 415 not the body's type, 422 invalid input (an unknown field among it).
+BODY_ANSWERS = (400, 408, 413, 415, 422)
+
+
+class BodyAnswers(BasePlugin):
+    """Declares :data:`BODY_ANSWERS` on every operation that takes a body, as
+    flask-smorest's responses for those statuses (the error schema)."""
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        for operation in (operations or {}).values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                responses = operation.setdefault("responses", {})
+                for status in BODY_ANSWERS:
+                    responses.setdefault(str(status), HTTPStatus(status).name)
 
 
 class BodyParser(FlaskParser):
