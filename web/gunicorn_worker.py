@@ -15,6 +15,9 @@ names it; docs/reliability.md, "HTTP edge"):
   instead of blocking a thread for as long as the client keeps it open.
   gthread itself frees a thread only from a connection that sends nothing
   at all for 5 s.
+- A worker whose threads are all busy stops accepting connections (gthread
+  would queue them behind its stalled threads), so the other worker serves
+  them.
 """
 
 from __future__ import annotations
@@ -102,7 +105,13 @@ class PatientSocket(socket.socket):
 
 
 class RectifyWorker(ThreadWorker):
-    """``-k gthread`` with JSON error answers and patient, not endless, sockets."""
+    """``-k gthread`` with JSON error answers, patient (not endless) sockets,
+    and no accepting while every thread is busy."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Connections handed to the thread pool and not finished (main thread only).
+        self.busy = 0
 
     def init_process(self) -> None:
         util.write_error = write_json_error
@@ -111,4 +120,20 @@ class RectifyWorker(ThreadWorker):
     def enqueue_req(self, conn: Any) -> None:
         if not isinstance(conn.sock, PatientSocket) and not conn.initialized:
             conn.sock = PatientSocket.adopt(conn.sock, float(self.cfg.timeout))
+        self.busy += 1
         super().enqueue_req(conn)
+        if self.busy >= self.cfg.threads:
+            self.set_accept_enabled(False)
+
+    def finish_request(self, conn: Any, fs: Any) -> None:
+        self.busy -= 1
+        super().finish_request(conn, fs)
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        """gthread accepts whenever it has room for a connection, and queues it
+        behind its threads; with all of them held by slow clients, a new client
+        would wait for them. Here a worker whose threads are all busy stops
+        accepting until one is free (gthread's main loop asks again at least
+        every second), so the other worker, or the listen queue, takes the
+        client."""
+        super().set_accept_enabled(enabled and self.busy < self.cfg.threads)

@@ -63,9 +63,11 @@ SLOW_START = (
 
 
 def test_slow_clients_do_not_freeze_it(server: Server) -> None:
-    """Six clients that send their headers and part of a body, then stall,
-    as a phone on a bad line does: everyone else is still answered at once."""
-    slow = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(6)]
+    """Twelve clients that send their headers and part of a body, then stall,
+    as phones on a bad line do: everyone else is still answered at once.
+    (Two froze the former 2 sync workers; twelve are more than one worker's
+    8 threads, so a saturated worker must leave new clients to the other.)"""
+    slow = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(12)]
     try:
         for sock in slow:
             sock.sendall(SLOW_START)
