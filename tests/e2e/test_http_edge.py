@@ -7,9 +7,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import re
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +23,10 @@ from services.settings import Settings
 from tests.e2e.samples import PNG, error, if_match, issue_body
 from tests.support import City, in_days, report, small_city
 from web.app import create_app
+from web.i18n.messages import MESSAGES
 
 Auth = Callable[[str], dict[str, str]]
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture
@@ -496,3 +500,28 @@ def test_the_openapi_document_declares_the_edges_answers(client: FlaskClient) ->
     for name, schema in spec["components"]["schemas"].items():
         if name.endswith(("In", "Patch", "Request")):
             assert schema.get("additionalProperties") is False, name
+
+
+def test_every_refusal_is_said_in_both_languages(client: FlaskClient) -> None:
+    source = (Path(__file__).resolve().parents[2] / "web" / "edge.py").read_text(encoding="utf-8")
+    reasons = set(re.findall(r'Refused\(\s*\d+,\s*"(\w+)"', source))
+    assert reasons == {
+        "unsupported_media_type",
+        "json_too_deep",
+        "body_too_large",
+        "file_too_large",
+        "request_timeout",
+    }
+    for reason in reasons:
+        assert reason in MESSAGES and CHINESE.search(MESSAGES[reason].of("zh")), reason
+    answer = client.post(
+        "/api/v1/tokens", data=b"x", content_type="text/plain", headers={"Accept-Language": "zh"}
+    )
+    assert CHINESE.search(error(answer, 415)["message"])
+    answer = client.post(
+        "/api/v1/tokens",
+        input_stream=Body(b"", 2 * MB),
+        content_type="application/json",
+        headers={"Accept-Language": "zh"},
+    )
+    assert error(answer, 413)["message"] == "请求体超过1 MB"
