@@ -196,7 +196,14 @@ def multipart_form() -> tuple[MultiDict[str, FileStorage], MultiDict[str, str]]:
     try:
         files, form = request.files, request.form
     except RequestEntityTooLarge:
-        raise _too_large() from None
+        if request.content_length is None and getattr(request.stream, "is_exhausted", False):
+            # A chunked body past the limit (a declared length over it was refused above).
+            raise _too_large() from None
+        raise Refused(
+            413,
+            "upload_too_large",
+            f"an upload has at most {FORM_PARTS} parts, each field at most {human_size(FORM_FIELD_BYTES)}",
+        ) from None
     except ClientDisconnected:
         raise _timed_out() from None
     if _overran():

@@ -353,6 +353,15 @@ def test_an_upload_is_refused_as_soon_as_it_passes_the_limit(
     detail = client.get(f"/api/v1/issues/{issue}", headers=token_for("admin")).get_json()
     assert [e["name"] for e in detail["evidence"]] == ["ok.png"]
     assert detail["evidence"][0]["size"] == len(PNG) + 60 * 1024
+    # Too many parts, or too large a field, whatever the length.
+    parts = b"".join(multipart_head(f"{n}.png")[4:] + b"\r\n--b" for n in range(30))
+    answer = client.post(
+        url, content_type=multipart, headers=handler, input_stream=io.BytesIO(b"--b\r\n" + parts + b"--\r\n")
+    )
+    assert error(answer, 413)["reason"] == "upload_too_large"
+    body = Body(multipart_head(note="注" * 30_000), 10)
+    answer = client.post(url, content_type=multipart, headers=handler, input_stream=body)
+    assert error(answer, 413)["reason"] == "upload_too_large"
     # Before a byte of the body is read: 401, 404, 403, 412.
     for headers, status in [({}, 401), (token_for("leader"), 403), (if_match(handler, 1), 412)]:
         body = Body(multipart_head(), 100 * MB)
@@ -510,6 +519,7 @@ def test_every_refusal_is_said_in_both_languages(client: FlaskClient) -> None:
         "json_too_deep",
         "body_too_large",
         "file_too_large",
+        "upload_too_large",
         "request_timeout",
     }
     for reason in reasons:
