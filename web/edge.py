@@ -14,8 +14,8 @@ test that shows it.
   :data:`FILES_PER_REQUEST` files of ``RECTIFY_MAX_UPLOAD_BYTES`` each and a
   small form. Past it: 413, before a byte is read when the length is
   declared, else as soon as the streamed body (or one file in it) passes it.
-  Upload parts are written to temporary files as they arrive (above 500 KB,
-  werkzeug's spooling), never gathered in memory.
+  Upload parts are written to temporary files as they arrive (past their
+  first 128 KB), never gathered in memory.
 - A body that stops before its end (the client went away, or was silent for
   longer than the server waits) is 408 ``request_timeout``.
 - Every answer says ``X-Content-Type-Options: nosniff``.
@@ -39,8 +39,9 @@ FILES_PER_REQUEST = 10
 #: An upload's form fields beside its files (a note has at most 5,000 characters).
 FORM_FIELD_BYTES = 64 * 1024
 FORM_PARTS = 2 * FILES_PER_REQUEST + 4
-#: Upload parts above this are spooled to a temporary file (werkzeug's own threshold).
-SPOOL_BYTES = 500 * 1024
+#: An upload part past this much goes to a temporary file (werkzeug's own
+#: threshold is 500 KB; with 24 parts that could hold 12 MB, this at most 3 MB).
+SPOOL_BYTES = 128 * 1024
 
 #: How deep a JSON body may nest (objects and lists); the API's deepest body,
 #: a campaign's aspects and categories, is 5.
