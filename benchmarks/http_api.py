@@ -2,9 +2,10 @@
 
 ``python -m benchmarks.http_api [--quick]``
 
-Both servers are ``gunicorn -w 2 -k sync`` (the README's production command,
-gunicorn's default worker class) on 127.0.0.1, each on a PostgreSQL database
-of its own (``rectify_httpbench_*``, dropped afterwards), and both are loaded
+Both servers are ``gunicorn -w 2 -k sync`` (gunicorn's default worker class,
+the README's production command until issue 8, which made it gthread:
+``--worker-class gthread`` measures that) on 127.0.0.1, each on a PostgreSQL
+database of its own (``rectify_httpbench_*``, dropped afterwards), and both are loaded
 by the same wrk script (``benchmarks/wrk_requests.lua``) with the same
 ``-t/-c/-d``, on the same machine, in one run:
 

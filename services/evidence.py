@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from uuid import UUID
 
 import filetype
@@ -46,8 +47,30 @@ class UploadTooLarge(DomainError):
 
 @dataclass(frozen=True)
 class Upload:
+    """One file: its bytes, or a readable and seekable binary file (the web
+    layer passes the temporary file an upload was spooled to, so a large
+    file is never held in memory)."""
+
     name: str
-    content: bytes
+    content: bytes | IO[bytes]
+
+    @property
+    def size(self) -> int:
+        if isinstance(self.content, bytes):
+            return len(self.content)
+        self.content.seek(0, os.SEEK_END)
+        size = self.content.tell()
+        self.content.seek(0)
+        return size
+
+    def head(self, n: int = 8192) -> bytes:
+        """The first ``n`` bytes (what the content type is judged by)."""
+        if isinstance(self.content, bytes):
+            return self.content[:n]
+        self.content.seek(0)
+        head = self.content.read(n)
+        self.content.seek(0)
+        return head
 
 
 @dataclass(frozen=True)
@@ -98,16 +121,17 @@ class EvidenceCommands(IssueCommands):
                 raise InvalidInput("attach at least one file", "file", code="file_required")
             checked = []
             for upload in uploads:
-                if len(upload.content) > self.max_upload_bytes:
+                size = upload.size
+                if size > self.max_upload_bytes:
                     raise UploadTooLarge(
                         f"{upload.name} is larger than {_size(self.max_upload_bytes)}",
                         params={"name": upload.name, "limit": _size(self.max_upload_bytes)},
                     )
-                if not upload.content:
+                if not size:
                     raise InvalidInput(
                         f"{upload.name} is empty", "file", code="empty_file", params={"name": upload.name}
                     )
-                kind = content_type_of(upload.content)
+                kind = content_type_of(upload.head())
                 if kind is None:
                     raise InvalidInput(
                         f"{upload.name} is not an image, a PDF or an office document",

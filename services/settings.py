@@ -38,6 +38,8 @@ class Settings:
     escalate_days: int = 14
     escalate_days_key: int = 3
     max_upload_bytes: int = 20 * 1024 * 1024
+    #: The largest JSON request body (uploads have max_upload_bytes per file).
+    max_json_bytes: int = 1024 * 1024
     # Extra eventsourcing settings (tests and benchmarks tune the cache with it).
     eventsourcing_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -63,6 +65,7 @@ class Settings:
             escalate_days=_int(env, "RECTIFY_ESCALATE_DAYS", 14),
             escalate_days_key=_int(env, "RECTIFY_ESCALATE_DAYS_KEY", 3),
             max_upload_bytes=_int(env, "RECTIFY_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
+            max_json_bytes=_int(env, "RECTIFY_MAX_JSON_BYTES", 1024 * 1024),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
 

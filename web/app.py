@@ -10,12 +10,9 @@ from swagger_ui_bundle import swagger_ui_path
 
 from services.bootstrap import Services, build
 from services.settings import Settings
-from web import errors, health, sign_in_limit
+from web import edge, errors, health, sign_in_limit
 from web.api import register_api
 from web.sessions import ApiSessions
-
-#: Uploads may carry several files; each is also checked against the per-file limit.
-FILES_PER_REQUEST = 10
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Flask:
@@ -30,7 +27,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.ensure_secret_key(),
-        MAX_CONTENT_LENGTH=settings.max_upload_bytes * FILES_PER_REQUEST + 1024 * 1024,
         JSON_SORT_KEYS=False,
         API_TITLE="rectify API",
         API_VERSION="v1",
@@ -46,6 +42,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.session_interface = ApiSessions()
     sign_in_limit.install(app, settings.redis_url or "memory://")
     errors.register(app)
+    edge.install(
+        app, max_json_bytes=settings.max_json_bytes, max_upload_bytes=lambda: services.app.max_upload_bytes
+    )
     register_api(app)
     app.register_blueprint(health.blueprint)
 

@@ -33,6 +33,7 @@ from domain.errors import (
 )
 from services.accounts import NotAuthenticated
 from services.evidence import UploadTooLarge
+from web.edge import Refused
 from web.i18n import validation
 from web.i18n.language import request_language
 from web.i18n.messages import STATUS_CODES, render
@@ -114,7 +115,11 @@ def http_error(e: HTTPException) -> ResponseReturnValue:
         messages = flat
     message = str(data.get("message") or e.description or e.name)
     reason = STATUS_CODES.get(code, "domain_error")
-    if code == 422:
+    params: dict[str, Any] = {}
+    if isinstance(e, Refused):  # the edge's refusals say why in the caller's language
+        reason, params = e.reason, e.params
+        message = render(reason, params, lang)
+    elif code == 422:
         message = render("invalid_fields", {}, lang)
     elif code == 413:
         message = render("upload_too_large", {}, lang)
@@ -122,11 +127,20 @@ def http_error(e: HTTPException) -> ResponseReturnValue:
         message = render(reason, {}, lang)
     messages = validation.translate(messages, lang)
     response = respond(
-        code, message, messages if isinstance(messages, dict) else {"_": messages}, reason=reason
+        code,
+        message,
+        messages if isinstance(messages, dict) else {"_": messages},
+        reason=reason,
+        params=params,
     )
-    retry_after = getattr(e, "retry_after", None)
-    if retry_after is not None and isinstance(response, Response):
-        response.headers["Retry-After"] = str(retry_after)
+    if isinstance(response, Response):
+        # The exception's own headers (Allow on a 405, ...) stay; the body is ours.
+        for name, value in e.get_headers():
+            if name.lower() not in ("content-type", "content-length"):
+                response.headers[name] = value
+        retry_after = getattr(e, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
     return response
 
 

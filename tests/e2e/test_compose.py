@@ -16,6 +16,7 @@ import yaml
 from click.testing import CliRunner
 
 from services.settings import Settings
+from tests.e2e.servers import documented_command
 from web.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +83,18 @@ def test_every_command_it_runs_exists(monkeypatch: pytest.MonkeyPatch, tmp_path:
                 wsgi._app = None  # type: ignore[attr-defined]
             else:
                 raise AssertionError(f"unknown command in docker-compose.yml: {step!r}")
+
+
+def test_the_api_runs_the_readmes_production_command() -> None:
+    """Its settings are web/gunicorn_conf.py's, which tests/e2e/test_gunicorn.py
+    starts with a real gunicorn."""
+    script = compose()["services"]["web"]["command"][-1]
+    words = shlex.split(script.split("exec ", 1)[1])
+    readme = documented_command()
+    assert words[0] == "gunicorn" and words[1:] == readme[1:], (words, readme)
+    config = importlib.import_module(words[words.index("-c") + 1].removeprefix("python:"))
+    module, _, worker = config.worker_class.rpartition(".")
+    assert getattr(importlib.import_module(module), worker)
 
 
 def test_its_image_copies_files_that_exist_and_installs_the_project() -> None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any, NoReturn, TypeVar
 from uuid import UUID
 
+from apispec import BasePlugin
 from flask import request
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
@@ -18,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from domain.actor import Actor
 from domain.errors import InvalidInput
 from domain.lifecycle import Action
-from web import errors
+from web import edge, errors
 from web.auth import authenticate, current_actor
 from web.context import services
 
@@ -48,9 +50,34 @@ class RectifyApi(Api):
         return errors.http_error(error)
 
 
+#: The answers any operation with a body may give besides its own (web/edge.py):
+#: 400 json_too_deep, 408 the body did not arrive in time, 413 over a limit,
+#: 415 not the body's type, 422 invalid input (an unknown field among it).
+BODY_ANSWERS = (400, 408, 413, 415, 422)
+
+
+class BodyAnswers(BasePlugin):
+    """Declares :data:`BODY_ANSWERS` on every operation that takes a body, as
+    flask-smorest's responses for those statuses (the error schema)."""
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        for operation in (operations or {}).values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                responses = operation.setdefault("responses", {})
+                for status in BODY_ANSWERS:
+                    responses.setdefault(str(status), HTTPStatus(status).name)
+
+
 class BodyParser(FlaskParser):
-    """A body that is not JSON is invalid input (422), as in :func:`json_body`
-    (webargs would answer 400)."""
+    """Bodies go through the edge first (415, 413, 400: ``web/edge.py``); a
+    body that is not valid JSON is invalid input (422), as in
+    :func:`json_body` (webargs would answer 400)."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        edge.json_bytes()
+        return super()._raw_load_json(req)
 
     def _handle_invalid_json_error(self, error: Exception, req: Any, *args: Any, **kwargs: Any) -> NoReturn:
         raise InvalidInput("the body is not valid JSON", "json", code="invalid_json") from error
@@ -81,12 +108,12 @@ def if_match() -> int | None:
 
 
 def json_body(schema: Schema) -> dict[str, Any]:
-    """Parses and validates the JSON body (422 with field messages)."""
-    payload = request.get_json(silent=True)
+    """Parses and validates the JSON body (the edge's 415, 413 and 400, then
+    422 with field messages)."""
+    raw = edge.json_bytes()
+    payload = request.get_json(silent=True) if raw.strip() else {}
     if payload is None:
-        payload = {}
-        if request.data and request.data.strip():
-            raise InvalidInput("the body is not valid JSON", "json", code="invalid_json")
+        raise InvalidInput("the body is not valid JSON", "json", code="invalid_json")
     if not isinstance(payload, dict):
         raise InvalidInput("the body must be a JSON object", "json", code="json_not_object")
     loaded: dict[str, Any] = schema.load(payload)

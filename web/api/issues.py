@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, request, send_file
+from flask import Response, send_file
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 
@@ -21,6 +21,7 @@ from domain.lifecycle import Action
 from services.evidence import Upload
 from services.read_model.queries import Documents, IssueFilter, Page
 from services.views import HistoryEntry, IssueView
+from web import edge
 from web.api import schemas as s
 from web.api.base import (
     BEARER,
@@ -47,7 +48,7 @@ def _report_scope_first(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        body = request.get_json(silent=True)
+        body = edge.peek_json()
         unit = body.get("unit") if isinstance(body, dict) else None
         services().app.check_report_scope(current_actor(), unit if isinstance(unit, str) else "")
         return view(*args, **kwargs)
@@ -230,7 +231,7 @@ def _reject(app: Any, actor: Any, ref: str, version: int | None, data: dict[str,
 @issues.response(200, s.IssueDetailOut)
 def verify(issue_id: str) -> tuple[IssueView, int, dict[str, str]]:
     """Passes (销号) or fails (退回) a submitted problem (reviewer, never the submitter)."""
-    body = request.get_json(silent=True)
+    body = edge.peek_json()
     passed = not (isinstance(body, dict) and body.get("passed") is False)
     action = Action.PASS_VERIFICATION if passed else Action.FAIL_VERIFICATION
     view: IssueView = issue_command(
@@ -244,7 +245,7 @@ def verify(issue_id: str) -> tuple[IssueView, int, dict[str, str]]:
 @issues.response(200, s.IssueDetailOut)
 def reject(issue_id: str) -> tuple[IssueView, int, dict[str, str]]:
     """Rejects a reported problem (不予立项), or merges it into ``duplicate_of`` (admin)."""
-    body = request.get_json(silent=True)
+    body = edge.peek_json()
     duplicate = isinstance(body, dict) and bool(body.get("duplicate_of"))
     action = Action.MERGE_AS_DUPLICATE if duplicate else Action.REJECT
     view: IssueView = issue_command(
@@ -254,6 +255,7 @@ def reject(issue_id: str) -> tuple[IssueView, int, dict[str, str]]:
 
 
 @issues.route("/<issue_id>/evidence", methods=["POST"], endpoint="evidence")
+@edge.multipart_body
 @issues.doc(security=BEARER, **body_doc(s.EvidenceUploadDoc, "multipart/form-data"))
 @issues.response(201, s.EvidenceAnswer)
 def evidence(issue_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
@@ -265,8 +267,10 @@ def evidence(issue_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     expected = if_match()
     app = services().app
     app.check_command(actor, ref, Action.ATTACH_EVIDENCE, expected)
-    uploads = [Upload(f.filename or "file", f.read()) for f in request.files.getlist("file")]
-    note = request.form.get("note", "")
+    files, form = edge.multipart_form()
+    # Each file is the temporary file werkzeug spooled it to, stored from there.
+    uploads = [Upload(f.filename or "file", f.stream) for f in files.getlist("file")]
+    note = form.get("note", "")
     if len(note) > 5000:
         raise InvalidInput(
             "note has at most 5000 characters", "note", code="too_long", params={"limit": 5000}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from domain.issue import MAX_DESCRIPTION, MAX_TEXT, MAX_TITLE
 from domain.vocabulary import Severity, Source, UnitKind
@@ -29,8 +29,12 @@ def _has_nul(value: Any) -> bool:
 
 
 class In(Schema):
+    """Every request schema. An unknown field in a JSON body is 422 naming it
+    (CONTRACT.md); query strings keep ignoring unknown parameters (webargs
+    loads the query with ``unknown=EXCLUDE``)."""
+
     class Meta:
-        unknown = EXCLUDE
+        unknown = RAISE
 
     @pre_load
     def _no_nul(self, data: Any, **_: Any) -> Any:
@@ -145,9 +149,6 @@ class CampaignOut(Schema):
 
 # -- admin changes (PATCH): any of the fields, at least one; unknown ones are 422 ----------
 class Patch(In):
-    class Meta:
-        unknown = RAISE
-
     reason = fields.String(
         load_default="",
         validate=validate.Length(max=MAX_TEXT),
@@ -237,13 +238,23 @@ class IssueOut(Schema):
     version = fields.Integer(required=True)
 
 
+class EvidenceOut(Schema):
+    """One evidence file as the API shows it; where the store keeps it stays inside."""
+
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    content_type = fields.String()
+
+
 class IssueDetailOut(IssueOut):
     measures = fields.String()
     reported_by = fields.Dict(keys=fields.String(), values=fields.String())
     pending_extension = fields.Dict(allow_none=True)
     pending_dispute = fields.Dict(allow_none=True)
-    evidence = fields.List(fields.Dict())
-    discovery_evidence = fields.List(fields.Dict())
+    evidence = fields.List(fields.Nested(EvidenceOut))
+    discovery_evidence = fields.List(fields.Nested(EvidenceOut))
     letters = fields.List(fields.Dict())
     duplicate_of = fields.String(allow_none=True)
     rejection_reason = fields.String(allow_none=True)
@@ -282,7 +293,16 @@ class HistoryOut(Schema):
         metadata={"type": "string", "format": "date-time"},
     )
     actor = fields.Dict(keys=fields.String(), values=fields.String())
-    data = fields.Dict()
+    data = fields.Function(lambda entry: _shown_data(entry.data), metadata={"type": "object"})
+
+
+def _shown_data(data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data without where the file store keeps its files."""
+    files = data.get("files")
+    if not isinstance(files, list):
+        return data
+    shown = [{k: v for k, v in f.items() if k != "storage_key"} if isinstance(f, dict) else f for f in files]
+    return {**data, "files": shown}
 
 
 # -- issue commands -------------------------------------------------------------------------
@@ -359,14 +379,6 @@ class EvidenceUploadDoc(Schema):
 
     file = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}), required=True)
     note = fields.String()
-
-
-class EvidenceOut(Schema):
-    id = fields.String()
-    name = fields.String()
-    size = fields.Integer()
-    sha256 = fields.String()
-    content_type = fields.String()
 
 
 class EvidenceAnswer(Schema):

@@ -156,9 +156,16 @@ MESSAGES: dict[str, Label] = {
     "wrong_password": L("用户名或密码错误", "wrong username or password"),
     # too large (413)
     "file_too_large": L("文件{name}超过{limit}", "{name} is larger than {limit}"),
+    "body_too_large": L("请求体超过{limit}", "the request body is larger than {limit}"),
     # answers that are not domain errors (by HTTP status)
     "bad_request": L("请求无效", "bad request"),
+    "json_too_deep": L("JSON请求体嵌套超过{limit}层", "the JSON body nests deeper than {limit} levels"),
     "method_not_allowed": L("不支持该请求方法", "method not allowed"),
+    "request_timeout": L("请求体未能及时送达", "the request body did not arrive in time"),
+    "uri_too_long": L("请求地址过长", "the request line is too long"),
+    "header_fields_too_large": L("请求头过多或过大", "too many or too large header fields"),
+    "expectation_failed": L("无法满足 Expect 请求头", "expectation failed"),
+    "not_implemented": L("服务器不支持该请求", "not implemented"),
     "not_acceptable": L("无法提供所要求的格式", "not acceptable"),
     "unsupported_media_type": L("不支持该内容类型", "unsupported media type"),
     "too_many_requests": L("请求过于频繁，请稍后再试", "too many requests"),
@@ -173,11 +180,16 @@ STATUS_CODES: dict[int, str] = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    408: "request_timeout",
     413: "upload_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
+    417: "expectation_failed",
     422: "invalid_input",
     429: "too_many_requests",
+    431: "header_fields_too_large",
     500: "internal_error",
+    501: "not_implemented",
 }
 
 #: Parameters whose values are codes of an enumeration.
