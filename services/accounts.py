@@ -129,7 +129,7 @@ class AccountCommands(EventSourcedApp):
             self._save(user)
             return UserView.of(user)
 
-        return self._retrying(attempt)
+        return attempt()  # a lost race runs the whole @command again
 
     @command
     def change_password(self, actor: Actor, username: str, *, password: str) -> None:
