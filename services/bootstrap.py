@@ -18,7 +18,7 @@ from domain.issue import Issue
 from services import user_watch
 from services.application import Rectify
 from services.clock import Clock, SystemClock
-from services.database import eventsourcing_env, is_sqlite, make_engine, schema_lock
+from services.database import eventsourcing_env, is_sqlite, make_engine, retry_gate, schema_lock
 from services.deadlines import SweepResult
 from services.files import FileStore
 from services.read_model.projector import Projector, projections
@@ -98,6 +98,7 @@ class Services:
         if self.app.user_watch is not None:
             self.app.user_watch.close()
         self.app.close()
+        self.app.retry_gate.close()
         self.reader.dispose()
         self.writer.dispose()
 
@@ -128,6 +129,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Se
         policy=policy,
         user_watch=watch,
         max_upload_bytes=settings.max_upload_bytes,
+        retry_gate=retry_gate(settings.database_url),
     )
     writer = make_engine(settings.database_url, writer=True)
     reader = make_engine(settings.database_url)

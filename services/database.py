@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from services.retry_gate import FileGate, OpenGate, PostgresGate, RetryGate
 from services.settings import SettingsError
 
 SQLITE_LOCK_TIMEOUT_S = 30
@@ -98,6 +99,19 @@ def make_engine(database_url: str, *, writer: bool = False) -> Engine:
         pool_size=2 if writer else 5, max_overflow=10, pool_pre_ping=True, connect_args={"connect_timeout": 5}
     )
     return create_engine(url, **kwargs)
+
+
+def retry_gate(database_url: str) -> RetryGate:
+    """Where retrying commands of every process on this database take turns
+    (services/retry_gate.py): a lock file beside a SQLite file, an advisory
+    lock on PostgreSQL."""
+    url = parse_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        assert url.database is not None
+        if url.database == ":memory:":
+            return OpenGate()
+        return FileGate(Path(url.database + ".retry-lock"))
+    return PostgresGate(psycopg_conninfo(database_url))
 
 
 def psycopg_conninfo(database_url: str) -> str:

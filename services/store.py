@@ -32,6 +32,7 @@ from domain.errors import AlreadyExists, InvalidInput, NotFound, StaleVersion
 from domain.unit import Unit, unit_id
 from domain.user import User
 from services.outages import busy, is_contention
+from services.retry_gate import OpenGate, RetryGate
 
 if TYPE_CHECKING:
     from services.user_watch import UserWatch
@@ -112,7 +113,12 @@ class EventSourcedApp(Application[UUID]):
     }
 
     def __init__(
-        self, env: EnvType | None = None, *, tz: ZoneInfo | None = None, clock: Clock | None = None
+        self,
+        env: EnvType | None = None,
+        *,
+        tz: ZoneInfo | None = None,
+        clock: Clock | None = None,
+        retry_gate: RetryGate | None = None,
     ) -> None:
         super().__init__(env)
         self.tz = tz or ZoneInfo("Asia/Shanghai")
@@ -120,6 +126,9 @@ class EventSourcedApp(Application[UUID]):
         self._local = threading.local()
         self._retry_lock = threading.RLock()
         self._contended = 0  # commands of this process retrying after a lost race
+        self.lost_races = 0  # attempts that lost a race, since start (tests and benchmarks read it)
+        # Retrying attempts of every process on the database take turns here.
+        self.retry_gate: RetryGate = retry_gate or OpenGate()
         self.saved_listeners: list[Callable[[int], None]] = []
         self._unit_paths: dict[str, tuple[float, tuple[str, ...]]] = {}
         # Set by the composition root on PostgreSQL (services/user_watch.py).
@@ -205,16 +214,16 @@ class EventSourcedApp(Application[UUID]):
         (services/outages.py).
 
         While some command of this process is retrying, this process's
-        attempts run one at a time, so that its threads stop beating each
-        other (16 threads reporting into one campaign needed up to 15
-        attempts without; see docs/reliability.md). Uncontended commands
-        take no lock."""
+        attempts run one at a time, and across processes at the retry gate
+        (services/retry_gate.py), so that they stop beating each other (16
+        threads reporting into one campaign needed up to 15 attempts
+        without; see docs/reliability.md). Uncontended commands take no lock."""
         lost = locked = 0
         try:
             while True:
                 try:
                     if lost or self._contended:
-                        with self._retry_lock:
+                        with self._retry_lock, self.retry_gate.hold():
                             return attempt()
                     return attempt()
                 except RecordConflictError:
@@ -225,8 +234,9 @@ class EventSourcedApp(Application[UUID]):
                         raise
                     locked += 1
                 lost += 1
-                if lost == 1:
-                    with self._retry_lock:
+                with self._retry_lock:
+                    self.lost_races += 1
+                    if lost == 1:
                         self._contended += 1
                 if lost >= CONFLICT_RETRIES or locked >= LOCK_ATTEMPTS:
                     raise busy(lost)

@@ -8,10 +8,13 @@ outages").
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +26,8 @@ from domain.lifecycle import TRANSITIONS, Status
 from services.bootstrap import Services
 
 THREADS = 16
+#: A JSON-lines file the reliability tests append their figures to (docs/reliability.md).
+FIGURES = os.environ.get("RECTIFY_RELIABILITY_FIGURES", "")
 
 
 @dataclass(frozen=True)
@@ -158,3 +163,31 @@ def assert_read_model_equals_a_rebuild(s: Services) -> dict[str, list[tuple[str,
     for name in followed:
         assert followed[name] == rebuilt[name], f"{name} differs from a rebuild"
     return rebuilt
+
+
+def figures_name() -> str:
+    """The running test's id (``PYTEST_CURRENT_TEST``), e.g. ``test_x.py::test_y[sqlite]``."""
+    current = os.environ.get("PYTEST_CURRENT_TEST", "?")
+    return current.rsplit("/", 1)[-1].split(" ")[0]
+
+
+def record_figures(test: str, **figures: Any) -> None:
+    """Appends one test's figures (commands raced, conflicts, faults, lost,
+    server errors) to :data:`FIGURES`, when set."""
+    if FIGURES:
+        with Path(FIGURES).open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"test": test, **figures}, ensure_ascii=False) + "\n")
+
+
+def race_figures(tally: Tally, *, lost_races: int | None = None) -> dict[str, Any]:
+    counts = tally.counts()
+    figures: dict[str, Any] = {
+        "commands": len(tally.outcomes),
+        "accepted": counts["ok"],
+        "refused_409": counts["409"],
+        "refused_412": counts["412"],
+        "server_errors": len(tally.failures()),
+    }
+    if lost_races is not None:
+        figures["lost_races_retried"] = lost_races
+    return figures

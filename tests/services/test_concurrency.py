@@ -31,6 +31,9 @@ from tests.races import (
     Tally,
     assert_read_model_equals_a_rebuild,
     check_lifecycle,
+    figures_name,
+    race_figures,
+    record_figures,
     recorded_tags,
     together,
 )
@@ -96,10 +99,16 @@ def test_sixteen_threads_racing_on_one_problem(services: Services, city: City) -
 
     together(verify)
 
+    recorded = recorded_tags(services, [issue], "t-")
+    record_figures(
+        figures_name(),
+        **race_figures(tally, lost_races=services.app.lost_races),
+        events_lost=len(tally.accepted() - set(recorded)),
+        written_twice=sum(n > 1 for n in recorded.values()),
+    )
     assert not tally.failures(), tally.failures()[:5]
     counts = tally.counts()
     assert counts["ok"] >= 3 and counts["409"] + counts["412"] >= THREADS
-    recorded = recorded_tags(services, [issue], "t-")
     assert set(recorded) == tally.accepted(), "an accepted command is missing, or a refused one was written"
     assert all(n == 1 for n in recorded.values()), [t for t, n in recorded.items() if n != 1]
     final = check_lifecycle(services, issue)
@@ -161,12 +170,18 @@ def test_sixteen_threads_reporting_and_acting_on_many_problems(services: Service
 
     together(work)
 
+    recorded = recorded_tags(services, reported, "t-")
+    record_figures(
+        figures_name(),
+        **race_figures(tally, lost_races=services.app.lost_races),
+        events_lost=len(tally.accepted() - set(recorded)),
+        written_twice=sum(n > 1 for n in recorded.values()),
+    )
     assert not tally.failures(), tally.failures()[:5]
     total = THREADS * rounds
     assert len(reported) == total
     codes = sorted(app.get_issue(city.admin, issue).code for issue in reported)
     assert codes == [f"YC2023-{n:04d}" for n in range(1, total + 1)], "codes are not unique and gap-free"
-    recorded = recorded_tags(services, reported, "t-")
     assert set(recorded) == tally.accepted()
     assert all(n == 1 for n in recorded.values()), [t for t, n in recorded.items() if n != 1]
     for issue in reported:
