@@ -18,6 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from domain.actor import system_actor
+from services.bootstrap import Services, build
+from services.settings import Settings
+from tests.support import City, small_city
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -197,3 +202,38 @@ class Client:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+
+
+USERS = ("admin", "inspector", "handler", "leader", "reviewer", "city-reviewer")
+
+
+@dataclass
+class Web:
+    """The small city (tests.support.small_city) served by real processes;
+    ``services`` is the test's own view of the same database."""
+
+    services: Services
+    city: City
+    servers: list[WebProcess]
+    tokens: dict[str, str]
+    env: dict[str, str]
+
+    def client(self, i: int, username: str, *, resend: bool = True) -> Client:
+        return Client(self.servers[i % len(self.servers)].port, self.tokens[username], resend=resend)
+
+
+@contextmanager
+def serving_small_city(settings: Settings, tmp_path: Path, *, servers: int = 3) -> Iterator[Web]:
+    """The small city on ``settings``' database, with API tokens for
+    :data:`USERS`, served by ``servers`` gunicorn processes."""
+    s = build(settings)
+    s.init()
+    try:
+        city = small_city(s)
+        tokens = {u: s.app.issue_token(system_actor(), u).token for u in USERS}
+        env = server_env(settings.database_url, settings.data_dir)
+        processes = [gunicorn(env, tmp_path / f"gunicorn-{n}.log") for n in range(servers)]
+        with running(*processes):
+            yield Web(s, city, processes, tokens, env)
+    finally:
+        s.close()

@@ -14,17 +14,14 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from domain.actor import system_actor
-from services.bootstrap import Services, build
 from services.settings import Settings
-from tests.processes import Client, WebProcess, gunicorn, running, server_env
+from tests.processes import Client, Web, serving_small_city
 from tests.races import (
     THREADS,
     Outcome,
@@ -37,38 +34,17 @@ from tests.races import (
     recorded_tags,
     together,
 )
-from tests.support import City, report, small_city
+from tests.support import report
 
 SERVERS = 3
-USERS = ("admin", "inspector", "handler", "leader", "reviewer", "city-reviewer")
 
 pytestmark = pytest.mark.slow
 
 
-@dataclass
-class Web:
-    services: Services
-    city: City
-    servers: list[WebProcess]
-    tokens: dict[str, str]
-
-    def client(self, i: int, username: str) -> Client:
-        return Client(self.servers[i % len(self.servers)].port, self.tokens[username])
-
-
 @pytest.fixture
 def web(settings: Settings, tmp_path: Path) -> Iterator[Web]:
-    s = build(settings)
-    s.init()
-    city = small_city(s)
-    tokens = {u: s.app.issue_token(system_actor(), u).token for u in USERS}
-    env = server_env(settings.database_url, settings.data_dir)
-    servers = [gunicorn(env, tmp_path / f"gunicorn-{n}.log") for n in range(SERVERS)]
-    try:
-        with running(*servers):
-            yield Web(s, city, servers, tokens)
-    finally:
-        s.close()
+    with serving_small_city(settings, tmp_path, servers=SERVERS) as running_city:
+        yield running_city
 
 
 def answered(tally: Tally, tag: str, result: tuple[int, dict[str, str], Any]) -> bool:
