@@ -75,7 +75,7 @@ class Services:
                 conn.exec_driver_sql("SELECT 1")
             checks["database"] = "ok"
         except Exception as e:  # any failure means not ready; say which
-            checks["database"] = type(e).__name__
+            checks["database"] = f"unreachable ({type(e).__name__})"
         else:
             for name, state in self.projector.status().items():
                 checks[f"projection {name}"] = state

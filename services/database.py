@@ -62,6 +62,10 @@ def eventsourcing_env(database_url: str) -> dict[str, str]:
         "POSTGRES_USER": url.username or "postgres",
         "POSTGRES_PASSWORD": url.password or "",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+        # Each recorder call once (services/recorder.py), on a pooled
+        # connection checked before use (a restarted server left it dead).
+        "APPLICATION_RECORDER_TOPIC": "services.recorder:OneAttemptPostgresRecorder",
+        "POSTGRES_PRE_PING": "y",
         "POSTGRES_LOCK_TIMEOUT": "10",
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_POOL_SIZE": "5",

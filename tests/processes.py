@@ -7,10 +7,12 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
@@ -203,6 +205,15 @@ class Client:
             self.conn.close()
             self.conn = None
 
+    def once(
+        self, method: str, path: str, body: Mapping[str, Any] | None = None
+    ) -> tuple[int, dict[str, str], Any]:
+        """One request on a connection of its own, closed afterwards."""
+        try:
+            return self.send(method, path, body)
+        finally:
+            self.close()
+
 
 USERS = ("admin", "inspector", "handler", "leader", "reviewer", "city-reviewer")
 
@@ -237,3 +248,72 @@ def serving_small_city(settings: Settings, tmp_path: Path, *, servers: int = 3) 
             yield Web(s, city, processes, tokens, env)
     finally:
         s.close()
+
+
+PG_BIN = Path(os.environ.get("RECTIFY_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+class OwnPostgres:
+    """A PostgreSQL server of the test's own, on a spare port, to stop and
+    start at will (``initdb``/``pg_ctl`` from :data:`PG_BIN`). PostgreSQL
+    refuses to run as root: as root the server runs as the ``postgres`` user
+    (``runuser``)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="rectify-own-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        self._as_user: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(self.root, user="postgres")
+            self._as_user = ["runuser", "-u", "postgres", "--"]
+
+    @staticmethod
+    def available() -> str | None:
+        """Why it cannot run here, or None."""
+        for tool in ("initdb", "pg_ctl"):
+            if not (PG_BIN / tool).exists():
+                return f"{PG_BIN / tool} not found (set RECTIFY_TEST_PG_BIN)"
+        if os.geteuid() == 0 and shutil.which("runuser") is None:
+            return "running as root without runuser"
+        return None
+
+    def _run(self, *args: str, timeout: float = 60) -> None:
+        done = subprocess.run(
+            [*self._as_user, *args], capture_output=True, text=True, timeout=timeout, check=False
+        )
+        if done.returncode != 0:
+            log = self.log.read_text() if self.log.exists() else ""
+            raise RuntimeError(f"{args[0]} failed: {done.stdout}{done.stderr}{log[-2000:]}")
+
+    def init(self) -> OwnPostgres:
+        self._run(
+            str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+            "--no-sync",
+        )  # fmt: skip
+        return self
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        pg_ctl = str(PG_BIN / "pg_ctl")
+        self._run(pg_ctl, "-D", str(self.data), "-l", str(self.log), "-w", "-o", options, "start")
+
+    def stop(self, mode: str = "immediate") -> None:
+        """``immediate``: as a crash (no checkpoint; recovery at the next start)."""
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-m", mode, "stop")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres", autocommit=True) as c:
+            c.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def destroy(self) -> None:
+        with suppress(RuntimeError, subprocess.TimeoutExpired):
+            self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
