@@ -24,6 +24,7 @@ from services.files import FileStore
 from services.read_model.projector import Projector, projections
 from services.read_model.queries import Queries
 from services.settings import Settings
+from services.sign_in_counts import DatabaseCounts
 from services.token_usage import TokenUsage
 from services.views import IssueView
 
@@ -37,6 +38,8 @@ class Services:
     reader: Engine
     writer: Engine
     token_usage: TokenUsage
+    #: Sign-in attempts, shared by every process on the database (without Redis).
+    sign_in_counts: DatabaseCounts
     _closed: bool = field(default=False, repr=False)
 
     def init(self) -> list[str]:
@@ -53,6 +56,7 @@ class Services:
                 events_table: str = getattr(self.app.recorder, "events_table_name")  # noqa: B009
                 user_watch.install(self.settings.database_url, events_table)
             self.token_usage.setup()
+            self.sign_in_counts.setup()
             return self.projector.setup()
 
     def has_issues(self) -> bool:
@@ -139,4 +143,6 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Se
         before_read=projector.ensure_current,
         replay=lambda issue_id, at: IssueView.of(app.issue_as_of(UUID(issue_id), at)),
     )
-    return Services(settings, app, projector, queries, reader, writer, TokenUsage(reader, clock))
+    return Services(
+        settings, app, projector, queries, reader, writer, TokenUsage(reader, clock), DatabaseCounts(reader)
+    )

@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.extensions["rectify"] = services
 
     app.session_interface = ApiSessions()
-    sign_in_limit.install(app, settings.redis_url or "memory://")
+    sign_in_limit.install(app, settings.redis_url or services.sign_in_counts)
     errors.register(app)
     register_api(app)
     app.register_blueprint(health.blueprint)
