@@ -4,7 +4,8 @@ Two kinds of trouble are told apart from a bug:
 
 * **contention**: a lost race on an aggregate's version (eventsourcing's
   ``RecordConflictError``) or a lock not granted in time (SQLite's "database
-  is locked", PostgreSQL's lock timeout, deadlock or serialization failure).
+  is locked" or its process's one writer connection still in use,
+  PostgreSQL's lock timeout, deadlock or serialization failure).
   Nothing was written; the command handler runs the command again on a fresh
   load (``services/store.py: command``). When it keeps losing, the answer is
   :class:`Unavailable` with the code ``store_busy``.
@@ -85,7 +86,9 @@ def is_contention(e: BaseException) -> bool:
     """A lock that was not granted in time: nothing was written, running the
     command again is safe (a lost race on a version is ``RecordConflictError``)."""
     for link in _chain(e):
-        if isinstance(link, _PG_CONTENTION):
+        if isinstance(link, (*_PG_CONTENTION, es.ConnectionUnavailableError)):
+            # ConnectionUnavailableError: the SQLite datastore's one writer
+            # connection of this process stayed in use past its pool timeout.
             return True
         if isinstance(link, (sqlite3.OperationalError, es.OperationalError, sa.OperationalError)):
             text = str(link).lower()

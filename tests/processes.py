@@ -234,16 +234,22 @@ class Web:
 
 
 @contextmanager
-def serving_small_city(settings: Settings, tmp_path: Path, *, servers: int = 3) -> Iterator[Web]:
+def serving_small_city(
+    settings: Settings, tmp_path: Path, *, servers: int = 3, serve: bool = False
+) -> Iterator[Web]:
     """The small city on ``settings``' database, with API tokens for
-    :data:`USERS`, served by ``servers`` gunicorn processes."""
+    :data:`USERS`, served by ``servers`` processes: gunicorn, and with
+    ``serve`` the last one ``rectify serve`` (its background projection and
+    deadline job in-process, as on the embedded default)."""
     s = build(settings)
     s.init()
     try:
         city = small_city(s)
         tokens = {u: s.app.issue_token(system_actor(), u).token for u in USERS}
         env = server_env(settings.database_url, settings.data_dir)
-        processes = [gunicorn(env, tmp_path / f"gunicorn-{n}.log") for n in range(servers)]
+        processes = [gunicorn(env, tmp_path / f"gunicorn-{n}.log") for n in range(servers - serve)]
+        if serve:
+            processes.append(rectify_serve(env, tmp_path / "rectify-serve.log"))
         with running(*processes):
             yield Web(s, city, processes, tokens, env)
     finally:

@@ -1,7 +1,7 @@
-"""Races over HTTP: 16 connections against three gunicorn processes sharing
-one database (one SQLite file, or one PostgreSQL database), giving
-conflicting commands on one problem and on many (docs/reliability.md,
-"Races, crashes and outages").
+"""Races over HTTP: 16 connections against three web processes (two gunicorn,
+one ``rectify serve``) sharing one database (one SQLite file, or one
+PostgreSQL database), giving conflicting commands on one problem and on many
+(docs/reliability.md, "Races, crashes and outages").
 
 Afterwards, read from the event store: every command answered 2xx is in the
 history exactly once, every refused one (409 or 412, nothing else: no 500,
@@ -43,7 +43,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def web(settings: Settings, tmp_path: Path) -> Iterator[Web]:
-    with serving_small_city(settings, tmp_path, servers=SERVERS) as running_city:
+    with serving_small_city(settings, tmp_path, servers=SERVERS, serve=True) as running_city:
         yield running_city
 
 

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from domain.lifecycle import Status
+from domain.errors import NotFound, StaleVersion, TransitionNotAllowed
+from domain.lifecycle import Action, Status
 from services.bootstrap import Services, build
 from services.outages import Unavailable
 from services.read_model.queries import IssueFilter
@@ -254,3 +255,30 @@ def test_a_locked_sqlite_database_makes_a_command_wait_and_try_again(tmp_path: P
         holder.close()
     finally:
         s.close()
+
+
+def test_a_command_refused_on_its_fresh_load_writes_nothing(services: Services, city: City) -> None:
+    """The request checked the issue, another request changed it, so the save
+    lost the race: the command runs again on a fresh load and is refused
+    there (409, 404, 412), and writes nothing."""
+    app = services.app
+    issue = report(services, city)
+    app.assign(city.admin, issue, lead="D01", co=["C01"], deadline=DEADLINE, measures="限期整改")
+
+    with pytest.raises(TransitionNotAllowed), app.checked_command(city.handler, issue, Action.SUBMIT):
+        app.submit(city.county_handler, issue, summary="co unit submits first")  # the other request
+        app.submit(city.handler, issue, summary="t-refused-409")
+    app.verify(city.reviewer, issue, passed=False, note="退回")
+
+    progress = Action.REPORT_PROGRESS
+    with pytest.raises(StaleVersion) as stale, app.checked_command(city.handler, issue, progress, 4):
+        app.comment(city.leader, issue, text="批示")
+        app.report_progress(city.handler, issue, note="t-refused-412", expected_version=4)
+    assert stale.value.actual == 5
+
+    with pytest.raises(NotFound), app.checked_command(city.handler, issue, Action.REPORT_PROGRESS):
+        app.reassign(city.admin, issue, lead="C02", reason="改由临猗县牵头", deadline=DEADLINE)
+        app.report_progress(city.handler, issue, note="t-refused-404")
+
+    assert not recorded_tags(services, [issue], "t-refused")
+    check_lifecycle(services, issue)
