@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -96,7 +96,8 @@ def make_engine(database_url: str, *, writer: bool = False) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+            immediate = writer and not conn.get_execution_options().get(READ_ONLY)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     kwargs.update(
@@ -116,6 +117,17 @@ def retry_gate(database_url: str) -> RetryGate:
             return OpenGate()
         return FileGate(Path(url.database + ".retry-lock"))
     return PostgresGate(psycopg_conninfo(database_url))
+
+
+#: Execution option: this connection of a writer engine only reads (on SQLite
+#: it then takes no write lock: the reads before a query, by every request,
+#: would otherwise queue behind each write and wait out a whole rebuild).
+READ_ONLY = "rectify_read_only"
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection of ``engine`` for reading only (see :data:`READ_ONLY`)."""
+    return engine.connect().execution_options(**{READ_ONLY: True})
 
 
 def psycopg_conninfo(database_url: str) -> str:

@@ -17,6 +17,7 @@ from eventsourcing.application import Application
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from services.database import reading
 from services.read_model import tables as t
 from services.read_model.issue_projection import IssueProjection
 from services.read_model.org_projection import OrgProjection
@@ -84,7 +85,7 @@ class Projector:
     def status(self) -> dict[str, str]:
         """Each projection: "ok", or which schema it is behind and what to run."""
         try:
-            with self.engine.connect() as conn:
+            with reading(self.engine) as conn:
                 stored = read_tracking(conn)
         except SQLAlchemyError:
             return dict.fromkeys(self.runners, f"not created: {INIT_HINT}")
@@ -147,7 +148,7 @@ class Projector:
         A projection whose schema is behind the code's is left alone: only
         ``rectify init`` changes tables (``/readyz`` says so meanwhile)."""
         head = self.head()
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             stored = read_tracking(conn)
         for name, r in self.runners.items():
             tracked = stored.get(name)

@@ -12,7 +12,7 @@ from services.bootstrap import Services
 from services.demo import DemoCity
 from services.read_model.projector import Projector, projections
 from services.read_model.queries import IssueFilter
-from tests.races import dump_read_model
+from tests.races import dump_read_model, figures_name, record_figures
 
 SIZE = 60
 
@@ -56,6 +56,14 @@ def test_readers_never_see_fewer_issues_while_the_read_model_is_rebuilt(services
         stop.set()
         for th in readers:
             th.join(30)
+    record_figures(
+        figures_name(),
+        rebuilds=2,
+        reads_during_rebuild=len(seen),
+        fewest_issues_seen=min(seen, default=0),
+        issues=SIZE,
+        reader_errors=len(failures),
+    )
     assert not failures, failures[0]
     assert len(seen) > 10, "the readers did not read during the rebuild"
     assert min(seen) == SIZE, f"a reader saw {min(seen)} of {SIZE} issues during the rebuild"
