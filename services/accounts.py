@@ -6,7 +6,7 @@ from domain.access import MANAGE_USERS, check_admin, check_may_read_user
 from domain.actor import Actor
 from domain.errors import DomainError, NotFound
 from domain.user import User, check_username, user_id
-from services.passwords import hash_password, password_matches
+from services.passwords import check_against_nothing, hash_password, password_matches
 from services.store import EventSourcedApp, command
 from services.views import UserView
 
@@ -75,6 +75,7 @@ class AccountCommands(EventSourcedApp):
         try:
             user = self._user(username)
         except NotFound:
+            check_against_nothing(password)  # as slow as a wrong password for a real account
             raise NotAuthenticated("wrong username or password", code="wrong_password") from None
         if not password_matches(user.password_hash, password) or not user.active:
             raise NotAuthenticated("wrong username or password", code="wrong_password")
@@ -129,7 +130,7 @@ class AccountCommands(EventSourcedApp):
             self._save(user)
             return UserView.of(user)
 
-        return self._retrying(attempt)
+        return attempt()  # a lost race runs the whole @command again
 
     @command
     def change_password(self, actor: Actor, username: str, *, password: str) -> None:

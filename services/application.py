@@ -21,6 +21,7 @@ from domain.deadlines import Policy
 from services.deadlines import DeadlineCommands
 from services.evidence import EvidenceCommands
 from services.files import FileStore
+from services.retry_gate import RetryGate
 from services.tokens import TokenCommands
 
 if TYPE_CHECKING:
@@ -42,8 +43,9 @@ class Rectify(DeadlineCommands, EvidenceCommands, TokenCommands):
         policy: Policy | None = None,
         user_watch: UserWatch | None = None,
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+        retry_gate: RetryGate | None = None,
     ) -> None:
-        super().__init__(env, tz=tz, clock=clock)
+        super().__init__(env, tz=tz, clock=clock, retry_gate=retry_gate)
         self.files = files
         self.deadline_policy = policy or Policy()
         # On PostgreSQL: which users are known unchanged (services/user_watch.py).

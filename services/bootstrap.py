@@ -18,12 +18,13 @@ from domain.issue import Issue
 from services import user_watch
 from services.application import Rectify
 from services.clock import Clock, SystemClock
-from services.database import eventsourcing_env, is_sqlite, make_engine, schema_lock
+from services.database import eventsourcing_env, is_sqlite, make_engine, retry_gate, schema_lock
 from services.deadlines import SweepResult
 from services.files import FileStore
 from services.read_model.projector import Projector, projections
 from services.read_model.queries import Queries
 from services.settings import Settings
+from services.sign_in_counts import DatabaseCounts
 from services.token_usage import TokenUsage
 from services.views import IssueView
 
@@ -37,6 +38,8 @@ class Services:
     reader: Engine
     writer: Engine
     token_usage: TokenUsage
+    #: Sign-in attempts, shared by every process on the database (without Redis).
+    sign_in_counts: DatabaseCounts
     _closed: bool = field(default=False, repr=False)
 
     def init(self) -> list[str]:
@@ -53,6 +56,7 @@ class Services:
                 events_table: str = getattr(self.app.recorder, "events_table_name")  # noqa: B009
                 user_watch.install(self.settings.database_url, events_table)
             self.token_usage.setup()
+            self.sign_in_counts.setup()
             return self.projector.setup()
 
     def has_issues(self) -> bool:
@@ -75,7 +79,7 @@ class Services:
                 conn.exec_driver_sql("SELECT 1")
             checks["database"] = "ok"
         except Exception as e:  # any failure means not ready; say which
-            checks["database"] = type(e).__name__
+            checks["database"] = f"unreachable ({type(e).__name__})"
         else:
             for name, state in self.projector.status().items():
                 checks[f"projection {name}"] = state
@@ -98,6 +102,7 @@ class Services:
         if self.app.user_watch is not None:
             self.app.user_watch.close()
         self.app.close()
+        self.app.retry_gate.close()
         self.reader.dispose()
         self.writer.dispose()
 
@@ -128,6 +133,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Se
         policy=policy,
         user_watch=watch,
         max_upload_bytes=settings.max_upload_bytes,
+        retry_gate=retry_gate(settings.database_url),
     )
     writer = make_engine(settings.database_url, writer=True)
     reader = make_engine(settings.database_url)
@@ -137,4 +143,6 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Se
         before_read=projector.ensure_current,
         replay=lambda issue_id, at: IssueView.of(app.issue_as_of(UUID(issue_id), at)),
     )
-    return Services(settings, app, projector, queries, reader, writer, TokenUsage(reader, clock))
+    return Services(
+        settings, app, projector, queries, reader, writer, TokenUsage(reader, clock), DatabaseCounts(reader)
+    )

@@ -12,10 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from services.retry_gate import FileGate, OpenGate, PostgresGate, RetryGate
 from services.settings import SettingsError
 
 SQLITE_LOCK_TIMEOUT_S = 30
@@ -61,6 +62,10 @@ def eventsourcing_env(database_url: str) -> dict[str, str]:
         "POSTGRES_USER": url.username or "postgres",
         "POSTGRES_PASSWORD": url.password or "",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+        # Each recorder call once (services/recorder.py), on a pooled
+        # connection checked before use (a restarted server left it dead).
+        "APPLICATION_RECORDER_TOPIC": "services.recorder:OneAttemptPostgresRecorder",
+        "POSTGRES_PRE_PING": "y",
         "POSTGRES_LOCK_TIMEOUT": "10",
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_POOL_SIZE": "5",
@@ -91,13 +96,38 @@ def make_engine(database_url: str, *, writer: bool = False) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+            immediate = writer and not conn.get_execution_options().get(READ_ONLY)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     kwargs.update(
         pool_size=2 if writer else 5, max_overflow=10, pool_pre_ping=True, connect_args={"connect_timeout": 5}
     )
     return create_engine(url, **kwargs)
+
+
+def retry_gate(database_url: str) -> RetryGate:
+    """Where retrying commands of every process on this database take turns
+    (services/retry_gate.py): a lock file beside a SQLite file, an advisory
+    lock on PostgreSQL."""
+    url = parse_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        assert url.database is not None
+        if url.database == ":memory:":
+            return OpenGate()
+        return FileGate(Path(url.database + ".retry-lock"))
+    return PostgresGate(psycopg_conninfo(database_url))
+
+
+#: Execution option: this connection of a writer engine only reads (on SQLite
+#: it then takes no write lock: the reads before a query, by every request,
+#: would otherwise queue behind each write and wait out a whole rebuild).
+READ_ONLY = "rectify_read_only"
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection of ``engine`` for reading only (see :data:`READ_ONLY`)."""
+    return engine.connect().execution_options(**{READ_ONLY: True})
 
 
 def psycopg_conninfo(database_url: str) -> str:

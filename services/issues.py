@@ -144,15 +144,13 @@ class IssueCommands(OrgCommands):
         decide: Callable[[Issue], list[Any] | None],
         expected_version: int | None,
     ) -> IssueView:
-        def attempt() -> IssueView:
-            issue = self._loaded_for_command(actor, ref)
-            issue.authorize(actor, action)
-            self._check_version(issue, expected_version)
-            others = decide(issue) or []
-            self._save(issue, *others)
-            return IssueView.of(issue)
-
-        return self._retrying(attempt, expected_version=expected_version)
+        # Run inside a @command: a lost race runs all of this again, loading afresh.
+        issue = self._loaded_for_command(actor, ref)
+        issue.authorize(actor, action)
+        self._check_version(issue, expected_version)
+        others = decide(issue) or []
+        self._save(issue, *others)
+        return IssueView.of(issue)
 
     # -- commands -------------------------------------------------------------------
     @command
@@ -173,29 +171,27 @@ class IssueCommands(OrgCommands):
     ) -> IssueView:
         """Admin, inspector anywhere; clerk inside its own unit's subtree."""
         check_role(actor, REPORT)
-
-        def attempt() -> IssueView:
-            camp = self._campaign(campaign)
-            location = self._unit(unit)
-            if not may_report_at(actor, location.code, self.within):
-                raise Forbidden("a clerk reports only problems inside its own unit", code="outside_own_unit")
-            issue = Issue.report(
-                actor=actor,
-                campaign=camp,
-                title=title,
-                description=description,
-                source=source,
-                aspect=aspect,
-                category=category,
-                severity=severity,
-                key=key,
-                unit=location.code,
-                discovered_at=discovered_at or self.today(),
-            )
-            self._save(camp, issue)
-            return IssueView.of(issue)
-
-        return self._retrying(attempt)
+        # The campaign numbers its problems: a report that loses the race for
+        # the next number is run again (@command) and takes the one after.
+        camp = self._campaign(campaign)
+        location = self._unit(unit)
+        if not may_report_at(actor, location.code, self.within):
+            raise Forbidden("a clerk reports only problems inside its own unit", code="outside_own_unit")
+        issue = Issue.report(
+            actor=actor,
+            campaign=camp,
+            title=title,
+            description=description,
+            source=source,
+            aspect=aspect,
+            category=category,
+            severity=severity,
+            key=key,
+            unit=location.code,
+            discovered_at=discovered_at or self.today(),
+        )
+        self._save(camp, issue)
+        return IssueView.of(issue)
 
     def check_report_scope(self, actor: Actor, unit: str) -> None:
         """The check that comes before reading the rest of a report (403): a

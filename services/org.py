@@ -103,7 +103,7 @@ class OrgCommands(EventSourcedApp):
             self._save(*changed)
             return UnitView.of(unit)
 
-        return self._retrying(attempt)
+        return attempt()  # a lost race runs the whole @command again
 
     def _units_below(self, code: str) -> list[Unit]:
         """Every unit below ``code``, from the events that placed each unit
@@ -177,7 +177,7 @@ class OrgCommands(EventSourcedApp):
             self._save(campaign)
             return CampaignView.of(campaign)
 
-        return self._retrying(attempt)
+        return attempt()  # a lost race runs the whole @command again
 
     def _campaign(self, code: str, *, missing: type[DomainError] = InvalidInput) -> Campaign:
         found = self._find(Campaign, campaign_id(code)) if code else None

@@ -11,6 +11,7 @@ as the demo city and the ledger import use it).
 from __future__ import annotations
 
 import functools
+import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import RecordConflictError, Recording
+from eventsourcing.persistence import PersistenceError, RecordConflictError, Recording
 from eventsourcing.utils import EnvType
 
 from domain.campaign import campaign_id
@@ -30,6 +31,8 @@ from domain.clock import Clock, SystemClock, using
 from domain.errors import AlreadyExists, InvalidInput, NotFound, StaleVersion
 from domain.unit import Unit, unit_id
 from domain.user import User
+from services.outages import busy, is_contention
+from services.retry_gate import OpenGate, RetryGate
 
 if TYPE_CHECKING:
     from services.user_watch import UserWatch
@@ -39,7 +42,14 @@ T = TypeVar("T")
 P = ParamSpec("P")
 App = TypeVar("App", bound="EventSourcedApp")
 
-CONFLICT_RETRIES = 5
+#: Attempts of one command that keeps losing races (services/outages.py),
+#: with a pause drawn from [0, min(MAX, PAUSE * 2^n)] between them.
+CONFLICT_RETRIES = 8
+RETRY_PAUSE_S = 0.002
+RETRY_PAUSE_MAX_S = 0.05
+#: Attempts that each waited the whole lock timeout (SQLite 30 s, PostgreSQL
+#: 10 s: services/database.py) before the command gives up.
+LOCK_ATTEMPTS = 2
 #: How long a unit's path read by this process is trusted (another process
 #: may move the unit; this one forgets every path when it saves a unit).
 UNIT_PATH_TRUST_SECONDS = 1.0
@@ -66,12 +76,23 @@ def resolve_issue_ref(ref: str | UUID) -> UUID:
 
 def command(method: Callable[Concatenate[App, P], T]) -> Callable[Concatenate[App, P], T]:
     """Marks a command handler: the events it records take their timestamps
-    from the application's clock (``domain/clock.py``)."""
+    from the application's clock (``domain/clock.py``), and a command that
+    loses a race is run again on a fresh load (:meth:`EventSourcedApp._retrying`).
+
+    Only the outermost command retries (a command calling another runs inside
+    its attempt), and none inside :meth:`EventSourcedApp.unit_of_work`, whose
+    one transaction is saved when the block ends."""
 
     @functools.wraps(method)
     def handler(self: App, /, *args: P.args, **kwargs: P.kwargs) -> T:
         with using(self.clock):
-            return method(self, *args, **kwargs)
+            if getattr(self._local, "in_command", False) or self._pending is not None:
+                return method(self, *args, **kwargs)
+            self._local.in_command = True
+            try:
+                return self._retrying(lambda: method(self, *args, **kwargs))
+            finally:
+                self._local.in_command = False
 
     setattr(handler, "is_command", True)  # noqa: B010 (read by tests/unit/test_clock.py)
     return handler
@@ -92,12 +113,22 @@ class EventSourcedApp(Application[UUID]):
     }
 
     def __init__(
-        self, env: EnvType | None = None, *, tz: ZoneInfo | None = None, clock: Clock | None = None
+        self,
+        env: EnvType | None = None,
+        *,
+        tz: ZoneInfo | None = None,
+        clock: Clock | None = None,
+        retry_gate: RetryGate | None = None,
     ) -> None:
         super().__init__(env)
         self.tz = tz or ZoneInfo("Asia/Shanghai")
         self.clock: Clock = clock or SystemClock()
         self._local = threading.local()
+        self._retry_lock = threading.RLock()
+        self._contended = 0  # commands of this process retrying after a lost race
+        self.lost_races = 0  # attempts that lost a race, since start (tests and benchmarks read it)
+        # Retrying attempts of every process on the database take turns here.
+        self.retry_gate: RetryGate = retry_gate or OpenGate()
         self.saved_listeners: list[Callable[[int], None]] = []
         self._unit_paths: dict[str, tuple[float, tuple[str, ...]]] = {}
         # Set by the composition root on PostgreSQL (services/user_watch.py).
@@ -170,18 +201,51 @@ class EventSourcedApp(Application[UUID]):
                 events[:] = ordered
         return super()._record(processing_event)
 
-    def _retrying(self, command: Callable[[], T], *, expected_version: int | None = None) -> T:
-        """Runs a load-decide-save command again when a concurrent writer won the
-        race; with an expected version (``If-Match``) a lost race is an error."""
-        for attempt in range(CONFLICT_RETRIES):
-            try:
-                return command()
-            except RecordConflictError:
-                if self._pending is not None or attempt == CONFLICT_RETRIES - 1:
-                    raise
-                if expected_version is not None:
-                    raise StaleVersion(expected_version, expected_version + 1) from None
-        raise AssertionError("unreachable")
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        """Runs a load-decide-save ``attempt`` until it is not beaten by a
+        concurrent writer: a lost race on a version (``RecordConflictError``)
+        or a lock not granted in time wrote nothing, so the attempt is run
+        again, loading afresh and checking everything again (a stale
+        ``If-Match`` is then 412, a transition taken meanwhile 409), after a
+        short jittered pause. After :data:`CONFLICT_RETRIES` attempts the
+        answer is ``Unavailable`` (503 with ``Retry-After``), never the
+        conflict itself; after :data:`LOCK_ATTEMPTS` attempts that waited out
+        the lock timeout, likewise. Any other error is not retried
+        (services/outages.py).
+
+        While some command of this process is retrying, this process's
+        attempts run one at a time, and across processes at the retry gate
+        (services/retry_gate.py), so that they stop beating each other (16
+        threads reporting into one campaign needed up to 15 attempts
+        without; see docs/reliability.md). Uncontended commands take no lock."""
+        lost = locked = 0
+        try:
+            while True:
+                try:
+                    if lost or self._contended:
+                        with self._retry_lock, self.retry_gate.hold():
+                            return attempt()
+                    return attempt()
+                except RecordConflictError:
+                    if self._pending is not None:
+                        raise
+                except PersistenceError as e:
+                    if self._pending is not None or not is_contention(e):
+                        raise
+                    locked += 1
+                lost += 1
+                with self._retry_lock:
+                    self.lost_races += 1
+                    if lost == 1:
+                        self._contended += 1
+                if lost >= CONFLICT_RETRIES or locked >= LOCK_ATTEMPTS:
+                    raise busy(lost)
+                pause = min(RETRY_PAUSE_MAX_S, RETRY_PAUSE_S * 2 ** (lost - 1))
+                time.sleep(random.uniform(0, pause))
+        finally:
+            if lost:
+                with self._retry_lock:
+                    self._contended -= 1
 
     @staticmethod
     def _check_version(aggregate: Aggregate, expected_version: int | None) -> None:

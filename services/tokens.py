@@ -42,7 +42,7 @@ class TokenCommands(AccountCommands):
         token_id = secrets.token_hex(8)
         secret = secrets.token_urlsafe(32)
         user.issue_token(actor, token_id=token_id, token_hash=_digest(secret), label=label)
-        self._retrying(lambda: self._save(user))
+        self._save(user)  # a lost race runs the whole @command again: a new token on a fresh load
         return IssuedToken(f"{PREFIX}_{user.id.hex}_{token_id}_{secret}", token_id, user.username)
 
     @command

@@ -146,11 +146,15 @@ class UserWatch:
             threading.Thread(target=self._listen, name="rectify-user-watch", daemon=True).start()
 
     def _listen(self) -> None:
+        failures = 0  # in a row: the first is a warning, the rest (an outage) are not repeated
         while not self._stopping.is_set():
             try:
                 with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
                     try:
                         conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+                        if failures:
+                            log.warning("user watch: listening again after %d failed attempts", failures)
+                        failures = 0
                         with self._lock:
                             self._verified.clear()  # checks made while not listening are not trusted
                             self._generation += 1
@@ -162,7 +166,8 @@ class UserWatch:
                     finally:  # before the connection (and its socket) closes
                         self._disconnected()
             except Exception as e:  # any failure: trust nothing until listening again
-                log.warning("user watch: %s; reconnecting", e)
+                failures += 1
+                (log.warning if failures == 1 else log.debug)("user watch: %s; reconnecting", e)
             self._disconnected()
             self._stopping.wait(RECONNECT_S)
 

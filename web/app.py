@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.extensions["rectify"] = services
 
     app.session_interface = ApiSessions()
-    sign_in_limit.install(app, settings.redis_url or "memory://")
+    sign_in_limit.install(app, settings.redis_url or services.sign_in_counts)
     errors.register(app)
     edge.install(
         app, max_json_bytes=settings.max_json_bytes, max_upload_bytes=lambda: services.app.max_upload_bytes

@@ -33,6 +33,7 @@ from domain.errors import (
 )
 from services.accounts import NotAuthenticated
 from services.evidence import UploadTooLarge
+from services.outages import Unavailable, as_unavailable
 from web.edge import Refused
 from web.i18n import validation
 from web.i18n.language import request_language
@@ -49,6 +50,7 @@ STATUS: list[tuple[type[DomainError], int]] = [
     (StaleVersion, 412),
     (UploadTooLarge, 413),
     (InvalidInput, 422),
+    (Unavailable, 503),
 ]
 
 
@@ -93,7 +95,10 @@ def domain_error(e: DomainError) -> ResponseReturnValue:
         errors = {e.field or "_": [message]}
     if isinstance(e, StaleVersion):
         extra["version"] = e.actual
-    return respond(code, message, errors, reason=e.code, params=e.params, **extra)
+    response = respond(code, message, errors, reason=e.code, params=e.params, **extra)
+    if isinstance(e, Unavailable) and isinstance(response, Response):
+        response.headers["Retry-After"] = str(e.retry_after)
+    return response
 
 
 def validation_error(e: ValidationError) -> ResponseReturnValue:
@@ -145,6 +150,10 @@ def http_error(e: HTTPException) -> ResponseReturnValue:
 
 
 def unexpected_error(e: Exception) -> ResponseReturnValue:
+    unavailable = as_unavailable(e)  # the database is down or busy: 503, not a bug
+    if unavailable is not None:
+        log.warning("database unavailable: %s: %s", type(e).__name__, e)
+        return domain_error(unavailable)
     log.exception("unexpected error", exc_info=e)
     return respond(500, render("internal_error", {}, request_language()))
 

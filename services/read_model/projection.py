@@ -272,19 +272,43 @@ class ProjectionRunner:
         return Batch(end, [mapper.to_domain_event(n) for n in notifications])
 
     def rebuild(self, progress: Progress | None = None) -> int:
-        """Empties this projection's tables and projects the whole log again."""
+        """Empties this projection's tables and projects the whole log again,
+        in one transaction: until it commits, readers keep the old complete
+        tables (PostgreSQL's snapshot; SQLite's WAL), never an empty or
+        partial read model. ``DELETE``, not ``TRUNCATE``, whose lock would
+        stop every reader for as long. Claiming the tracking row first keeps
+        other runners out meanwhile; on SQLite the write lock does, and
+        commands wait for it too (docs/reliability.md)."""
+        p = t.projections
+        mine = p.c.name == self.name
         with self._lock:
-            with self.engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    names = ", ".join(table.name for table in self.projection.tables)
-                    conn.exec_driver_sql(f"TRUNCATE {names}")
-                else:
-                    for table in self.projection.tables:
+            try:
+                with (
+                    self.engine.begin() as conn,
+                    ThreadPoolExecutor(1, thread_name_prefix=f"rebuild-{self.name}") as reader,
+                ):
+                    conn.execute(select(p.c.position).where(mine).with_for_update())
+                    for table in reversed(self.projection.tables):
                         conn.execute(delete(table))
-                p = t.projections
-                conn.execute(update(p).where(p.c.name == self.name).values(position=0))
-            self.projection.forget()
-        return self.catch_up(progress=progress)
+                    self.projection.forget()
+                    target = self.head()
+                    pending = reader.submit(self._read, 0, target) if target > 0 else None
+                    while pending is not None:
+                        batch = pending.result()
+                        pending = reader.submit(self._read, batch.end, target) if batch.end < target else None
+                        if batch.events:
+                            self.projection.project(conn, batch.events)
+                        if progress is not None:
+                            progress(batch.end, target)
+                    conn.execute(update(p).where(mine).values(position=target))
+            except BaseException:
+                self._projected_to = None
+                self.projection.forget()
+                raise
+            self._projected_to = target
+        if target >= ANALYZE_AFTER:
+            self._analyze()
+        return target + self.catch_up(progress=progress)
 
     # -- one batch, one transaction -----------------------------------------------------
     def _apply_batch(self, start: int, batch: Batch) -> int:

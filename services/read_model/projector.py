@@ -17,6 +17,7 @@ from eventsourcing.application import Application
 from sqlalchemy import Connection, Engine, TextClause, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from services.database import reading
 from services.read_model import tables as t
 from services.read_model.issue_projection import IssueProjection
 from services.read_model.org_projection import OrgProjection
@@ -85,7 +86,7 @@ class Projector:
     def status(self) -> dict[str, str]:
         """Each projection: "ok", or which schema it is behind and what to run."""
         try:
-            with self.engine.connect() as conn:
+            with reading(self.engine) as conn:
                 stored = read_tracking(conn)
         except SQLAlchemyError:
             return dict.fromkeys(self.runners, f"not created: {INIT_HINT}")
@@ -152,7 +153,7 @@ class Projector:
         When it had to catch up, the caller's transaction is ended, so its
         next statement sees the new rows (SQLite reads from a snapshot)."""
         if conn is None:
-            with self.engine.connect() as own:
+            with reading(self.engine) as own:
                 self.ensure_current(own)
             return
         found = conn.execute(self._head_and_positions).all()

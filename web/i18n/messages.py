@@ -170,6 +170,13 @@ MESSAGES: dict[str, Label] = {
     "unsupported_media_type": L("不支持该内容类型", "unsupported media type"),
     "too_many_requests": L("请求过于频繁，请稍后再试", "too many requests"),
     "internal_error": L("服务器内部错误", "internal error"),
+    # unavailable (503, with Retry-After)
+    "service_unavailable": L("服务暂不可用，请稍后再试", "the service is unavailable; try again"),
+    "store_busy": L(
+        "数据库繁忙（已重试{attempts}次），请稍后再试",
+        "the store stayed busy through {attempts} attempts; try again",
+    ),
+    "database_unavailable": L("数据库暂时无法连接，请稍后再试", "the database is not reachable; try again"),
 }
 
 #: The code of an answer that is no domain error (an unknown route, a wrong method...).
@@ -190,6 +197,7 @@ STATUS_CODES: dict[int, str] = {
     431: "header_fields_too_large",
     500: "internal_error",
     501: "not_implemented",
+    503: "service_unavailable",
 }
 
 #: Parameters whose values are codes of an enumeration.
