@@ -83,6 +83,11 @@ class Services:
         else:
             for name, state in self.projector.status().items():
                 checks[f"projection {name}"] = state
+            if all(state == "ok" for state in checks.values()):
+                try:  # initialised: the event store answers too, on its own connections
+                    self.projector.head()
+                except Exception as e:
+                    checks["database"] = f"unreachable ({type(e).__name__})"
         if self.settings.redis_url:
             try:
                 import redis

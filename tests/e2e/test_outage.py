@@ -81,6 +81,7 @@ def test_commands_answer_503_while_postgres_is_down_and_the_servers_recover_by_t
     tally = Tally()
     retry_after: list[str] = []
     slow: list[float] = []
+    answered_at: list[float] = []
     stop = threading.Event()
 
     def burst(i: int) -> None:
@@ -107,6 +108,7 @@ def test_commands_answer_503_while_postgres_is_down_and_the_servers_recover_by_t
             if status in (200, 201):
                 if tag:
                     tally.add(Outcome(tag, "ok"))
+                    answered_at.append(time.monotonic())
             elif status == 503:
                 tally.add(Outcome(tag or "read", "503"))
                 retry_after.append(headers.get("retry-after", ""))
@@ -177,7 +179,8 @@ def test_commands_answer_503_while_postgres_is_down_and_the_servers_recover_by_t
             answered_503_but_written=len(refused & set(recorded)),
             retry_after_missing=sum(1 for r in retry_after if not r),
             database_down_s=round(down_s, 1),
-            recovered_in_s=round(recovered_in, 2),
+            ready_again_in_s=round(recovered_in, 2),
+            first_2xx_command_after_s=round(min(t for t in answered_at if t > back_at) - back_at, 2),
             slowest_refusal_s=round(max(slow, default=refused_in), 2),
             faults_injected=1,
             events_lost=len(answered_ok - set(recorded)),

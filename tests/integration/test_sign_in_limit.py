@@ -81,6 +81,8 @@ def test_guesses_sent_to_two_processes_stop_at_ten_in_all(two_processes: tuple[S
         .status_code
         for n in range(30)
     ]
+    answered, refused = answers.count(401), answers.count(429)
+    record_figures(figures_name(), guesses=30, processes=2, answered_401=answered, refused_429=refused)
     assert answers == [401] * 10 + [429] * 20
 
 
