@@ -27,6 +27,7 @@ from domain.campaign import Campaign
 from domain.clock import Timestamped
 from domain.errors import Forbidden, InvalidInput, TransitionNotAllowed
 from domain.lifecycle import OPEN_STATUSES, Action, Status, next_status
+from domain.text import clean_text
 from domain.vocabulary import Severity, Source
 
 MAX_TITLE = 200
@@ -57,14 +58,8 @@ def issue_code(campaign_code: str, number: int) -> str:
 
 
 def _text(value: str, field: str, *, limit: int = MAX_TEXT, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput(f"{field} must not be empty", field, code="field_required")
-    if len(value) > limit:
-        raise InvalidInput(
-            f"{field} has at most {limit} characters", field, code="too_long", params={"limit": limit}
-        )
-    return value
+    """Storable, NFC, not only invisible characters (``domain/text.py``)."""
+    return clean_text(value, field, limit=limit, required=required)
 
 
 def _date(value: date | str, field: str) -> date:

@@ -53,6 +53,11 @@ MESSAGES: dict[str, Label] = {
         "{field} must be 1 to {limit} letters, digits, '-' or '_'",
     ),
     "deadline_in_past": L("{field}不能早于今天", "{field} must not be before today"),
+    "nul_character": L("{field}不能包含 NUL 字符", "{field} must not contain NUL characters"),
+    "unpaired_surrogate": L(
+        "{field}不是有效的Unicode文本（含有孤立的代理项）",
+        "{field} is not valid Unicode text (it holds a lone surrogate)",
+    ),
     "invalid_json": L("请求体不是有效的JSON", "the body is not valid JSON"),
     "json_not_object": L("请求体必须是JSON对象", "the body must be a JSON object"),
     "unknown_unit": L("没有编码为“{unit}”的单位", "no unit with code {unit}"),

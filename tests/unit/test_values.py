@@ -1,0 +1,139 @@
+"""Values the domain keeps (issue 8, group B): text is storable, NFC and not
+only invisible; a discovery date lies between a documented bound and today;
+one unit's dispute waits for a decision before another is filed.
+
+These rules live in ``domain/`` so that every entry point (API, CLI, demo,
+imports) gets them; the HTTP layer's own checks are in
+``tests/e2e/test_api_values.py``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import pytest
+
+from domain.errors import InvalidInput
+from domain.issue import Issue
+from domain.text import BIDI_CONTROLS, clean_text, is_invisible
+from domain.unit import check_unit_name
+from domain.user import check_user_name
+from tests.unit.builders import (
+    ADMIN,
+    CO_HANDLER,
+    HANDLER,
+    INSPECTOR,
+    TODAY,
+    assign,
+    collected,
+    new_campaign,
+    report_fields,
+    reported,
+)
+
+DECOMPOSED = "Cafe\u0301"  # e + COMBINING ACUTE ACCENT
+COMPOSED = "Caf\u00e9"
+
+INVISIBLE_TITLES = [
+    "\u200b\u200d\ufeff ",  # zero-width space, joiner, BOM, space
+    "\u00a0\u3000\u2003",  # no-break space, ideographic space, em space (Zs)
+    "\u202e\u2066\u200e",  # bidi controls (Cf)
+    "\x01\x7f\x85\t\n\r",  # C0 and C1 controls, whitespace
+    "\u2028\u2029",  # line and paragraph separators
+    "\u3164\u115f\u2800",  # Hangul fillers, braille blank: shown as nothing
+    "\u00ad\u2060\u180e",  # soft hyphen, word joiner, Mongolian vowel separator
+]
+
+
+def test_text_is_nfc() -> None:
+    assert clean_text(DECOMPOSED, "title") == COMPOSED
+    assert unicodedata.is_normalized("NFC", clean_text("\u1100\u1161 한글", "title"))
+
+
+@pytest.mark.parametrize("value", INVISIBLE_TITLES)
+def test_text_of_only_invisible_characters_is_empty(value: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        clean_text(value, "title")
+    assert (refused.value.field, refused.value.code) == ("title", "field_required")
+    assert clean_text(value, "description", required=False) == ""
+
+
+def test_invisible_characters_at_the_edges_go_those_inside_stay() -> None:
+    assert clean_text("\u200b\ufeff 危房\u200d改造 \u202e", "title") == "危房\u200d改造"
+    # An emoji sequence joined by ZWJ keeps its joiner.
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert clean_text(f" {family} ", "title") == family
+
+
+def test_the_invisible_set() -> None:
+    for ch in "\u200b\u200d\ufeff \u00a0\x00\x1f\u202e\u3164":
+        assert is_invisible(ch), hex(ord(ch))
+    for ch in "a问é\u0301\U0001f600":
+        assert not is_invisible(ch), hex(ord(ch))
+    assert (
+        frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c") == BIDI_CONTROLS
+    )
+
+
+@pytest.mark.parametrize("value", ["x\ud800y", "\udfff", "a\udcffb", "\ud83d"])
+def test_a_lone_surrogate_is_refused(value: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        clean_text(value, "note")
+    assert (refused.value.field, refused.value.code) == ("note", "unpaired_surrogate")
+
+
+def test_nul_is_refused() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        clean_text("a\x00b", "text")
+    assert (refused.value.field, refused.value.code) == ("text", "nul_character")
+
+
+def test_the_limit_counts_the_normalised_text() -> None:
+    assert clean_text(DECOMPOSED * 40, "title", limit=160) == COMPOSED * 40  # 200 before, 160 after
+    with pytest.raises(InvalidInput) as refused:
+        clean_text("问" * 11, "title", limit=10)
+    assert refused.value.code == "too_long"
+
+
+@pytest.mark.parametrize(
+    ("field", "overrides"),
+    [
+        ("title", {"title": "x\ud800y"}),
+        ("description", {"description": "x\ud800y"}),
+        ("title", {"title": "\u200b\u200d\ufeff "}),
+    ],
+)
+def test_report_refuses_unstorable_or_invisible_text(field: str, overrides: dict[str, Any]) -> None:
+    campaign = new_campaign()
+    with pytest.raises(InvalidInput) as refused:
+        Issue.report(actor=INSPECTOR, campaign=campaign, **report_fields(**overrides))
+    assert refused.value.field == field
+    assert campaign.issues_numbered == 0
+
+
+def test_every_text_a_report_and_its_commands_record_is_nfc() -> None:
+    issue = reported(title=DECOMPOSED, description=f"描述 {DECOMPOSED}")
+    assert (issue.title, issue.description) == (COMPOSED, f"描述 {COMPOSED}")
+    assign(issue)
+    collected(issue)
+    issue.report_progress(HANDLER, note=DECOMPOSED)
+    issue.comment(ADMIN, text=DECOMPOSED)
+    issue.dispute_assignment(CO_HANDLER, reason=DECOMPOSED)
+    issue.reassign(ADMIN, lead="D01", co=["C01"], reason=DECOMPOSED, today=TODAY)
+    texts = [
+        getattr(e, name) for e in collected(issue) for name in ("note", "text", "reason") if hasattr(e, name)
+    ]
+    assert texts == [COMPOSED] * 4
+
+
+def test_names_are_nfc_and_not_only_invisible() -> None:
+    assert check_unit_name(DECOMPOSED) == COMPOSED
+    assert check_user_name(DECOMPOSED, "someone") == COMPOSED
+    assert check_user_name("\u200b\u3000", "someone") == "someone"  # empty: the username
+    with pytest.raises(InvalidInput) as refused:
+        check_unit_name("\u200b\ufeff")
+    assert refused.value.code == "field_required"
+    with pytest.raises(InvalidInput) as refused:
+        check_unit_name("x\ud800")
+    assert refused.value.code == "unpaired_surrogate"
