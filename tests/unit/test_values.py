@@ -10,12 +10,13 @@ imports) gets them; the HTTP layer's own checks are in
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from domain.errors import InvalidInput
-from domain.issue import Issue
+from domain.issue import EARLIEST_DISCOVERY, Issue
 from domain.text import BIDI_CONTROLS, clean_text, is_invisible
 from domain.unit import check_unit_name
 from domain.user import check_user_name
@@ -137,3 +138,33 @@ def test_names_are_nfc_and_not_only_invisible() -> None:
     with pytest.raises(InvalidInput) as refused:
         check_unit_name("x\ud800")
     assert refused.value.code == "unpaired_surrogate"
+
+
+# -- discovered_at: not after today, not before EARLIEST_DISCOVERY ------------------------------
+
+
+def test_the_earliest_discovery_is_documented() -> None:
+    assert date(2000, 1, 1) == EARLIEST_DISCOVERY
+
+
+@pytest.mark.parametrize("found", [TODAY, TODAY - timedelta(days=400), EARLIEST_DISCOVERY])
+def test_discovered_at_between_the_bound_and_today_is_taken(found: date) -> None:
+    issue = reported(discovered_at=found.isoformat())
+    assert issue.discovered_at == found
+
+
+@pytest.mark.parametrize(
+    ("found", "code"),
+    [
+        (TODAY + timedelta(days=1), "discovered_in_future"),
+        (date(2099, 1, 1), "discovered_in_future"),
+        (EARLIEST_DISCOVERY - timedelta(days=1), "discovered_too_early"),
+        (date(1, 1, 1), "discovered_too_early"),
+    ],
+)
+def test_discovered_at_in_the_future_or_too_early_is_refused(found: date, code: str) -> None:
+    campaign = new_campaign()
+    with pytest.raises(InvalidInput) as refused:
+        Issue.report(actor=INSPECTOR, campaign=campaign, **report_fields(discovered_at=found.isoformat()))
+    assert (refused.value.field, refused.value.code) == ("discovered_at", code)
+    assert campaign.issues_numbered == 0

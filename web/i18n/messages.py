@@ -58,6 +58,8 @@ MESSAGES: dict[str, Label] = {
         "{field}不是有效的Unicode文本（含有孤立的代理项）",
         "{field} is not valid Unicode text (it holds a lone surrogate)",
     ),
+    "discovered_in_future": L("{field}不能晚于今天（{today}）", "{field} must not be after today ({today})"),
+    "discovered_too_early": L("{field}不能早于{earliest}", "{field} must not be before {earliest}"),
     "invalid_json": L("请求体不是有效的JSON", "the body is not valid JSON"),
     "json_not_object": L("请求体必须是JSON对象", "the body must be a JSON object"),
     "unknown_unit": L("没有编码为“{unit}”的单位", "no unit with code {unit}"),
