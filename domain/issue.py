@@ -472,8 +472,21 @@ class Issue(Aggregate):
         reason: str
 
     def dispute_assignment(self, actor: Actor, *, reason: str) -> None:
+        """An assigned unit disputes its assignment. One dispute waits at a
+        time: until the admin decides it (a reassignment, which may keep the
+        units), a second one, from the same unit or another, is refused
+        (409 ``dispute_pending``) instead of replacing it."""
         reason = _text(reason, "reason")
-        self._check(actor, Action.DISPUTE_ASSIGNMENT)
+        status = self._check(actor, Action.DISPUTE_ASSIGNMENT)
+        waiting = self.pending_dispute
+        if waiting is not None:
+            raise TransitionNotAllowed(
+                Action.DISPUTE_ASSIGNMENT,
+                status,
+                f"a dispute by {waiting['unit']} is already waiting for a decision",
+                code="dispute_pending",
+                params={"unit": waiting["unit"]},
+            )
         self._assignment_disputed(actor=actor.as_record(), unit=actor.unit, reason=reason)
 
     @event(AssignmentDisputed)

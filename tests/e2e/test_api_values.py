@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from services.bootstrap import Services
 from tests.e2e.conftest import ok
 from tests.e2e.samples import error, issue_body
-from tests.support import City, small_city
+from tests.support import City, in_days, report, small_city
 
 Auth = Callable[[str], dict[str, str]]
 
@@ -60,3 +60,36 @@ def test_discovered_at_before_2000_is_422(client: FlaskClient, city: City, token
         {**token_for("inspector"), "Accept-Language": "zh"},
     )
     assert error(zh, 422, "discovered_at")["message"] == "发现日期不能早于2000-01-01"
+
+
+# -- a dispute waits for its decision ----------------------------------------------------------
+
+
+def test_a_second_dispute_is_409_and_the_first_stays(
+    client: FlaskClient, services: Services, city: City, token_for: Auth
+) -> None:
+    issue = report(services, city)
+    services.app.assign(city.admin, issue, lead="D01", co=["C01"], deadline=in_days(10))
+    first = post_json(
+        client, f"/api/v1/issues/{issue}/dispute", {"reason": "不属于本单位职责"}, token_for("handler")
+    )
+    assert ok(first)["pending_dispute"] == {"unit": "D01", "reason": "不属于本单位职责"}
+    for who in ("handler", "county-handler"):  # the same unit again, or another one
+        again = post_json(client, f"/api/v1/issues/{issue}/dispute", {"reason": "再次申诉"}, token_for(who))
+        body = error(again, 409)
+        assert (body["reason"], body["status"], body["params"]["unit"]) == (
+            "dispute_pending",
+            "assigned",
+            "D01",
+        )
+    zh = post_json(
+        client,
+        f"/api/v1/issues/{issue}/dispute",
+        {"reason": "再次申诉"},
+        {**token_for("handler"), "Accept-Language": "zh"},
+    )
+    assert error(zh, 409)["message"] == "D01的申诉正在等待处理，处理前不能再次申诉"
+    shown = ok(client.get(f"/api/v1/issues/{issue}", headers=token_for("admin")))
+    assert shown["pending_dispute"] == {"unit": "D01", "reason": "不属于本单位职责"}
+    disputes = [e for e in services.app.history(city.admin, issue) if e.type == "AssignmentDisputed"]
+    assert len(disputes) == 1

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, TransitionNotAllowed
 from domain.issue import EARLIEST_DISCOVERY, Issue
 from domain.text import BIDI_CONTROLS, clean_text, is_invisible
 from domain.unit import check_unit_name
@@ -168,3 +168,39 @@ def test_discovered_at_in_the_future_or_too_early_is_refused(found: date, code: 
         Issue.report(actor=INSPECTOR, campaign=campaign, **report_fields(discovered_at=found.isoformat()))
     assert (refused.value.field, refused.value.code) == ("discovered_at", code)
     assert campaign.issues_numbered == 0
+
+
+# -- disputes: one waiting at a time ------------------------------------------------------------
+
+
+def test_a_unit_cannot_file_a_second_dispute_while_its_first_waits() -> None:
+    issue = reported()
+    assign(issue)
+    issue.dispute_assignment(CO_HANDLER, reason="不属于本单位职责")
+    collected(issue)
+    with pytest.raises(TransitionNotAllowed) as refused:
+        issue.dispute_assignment(CO_HANDLER, reason="再次申诉")
+    assert refused.value.code == "dispute_pending"
+    assert refused.value.params["unit"] == "C01"
+    assert issue.pending_dispute == {"unit": "C01", "reason": "不属于本单位职责"}
+    assert collected(issue) == []
+
+
+def test_another_units_dispute_does_not_replace_the_waiting_one() -> None:
+    issue = reported()
+    assign(issue)
+    issue.dispute_assignment(CO_HANDLER, reason="不属于本单位职责")
+    with pytest.raises(TransitionNotAllowed) as refused:
+        issue.dispute_assignment(HANDLER, reason="牵头单位也申诉")
+    assert refused.value.code == "dispute_pending"
+    assert issue.pending_dispute == {"unit": "C01", "reason": "不属于本单位职责"}
+
+
+def test_after_the_reassignment_decides_it_a_unit_may_dispute_again() -> None:
+    issue = reported()
+    assign(issue)
+    issue.dispute_assignment(CO_HANDLER, reason="不属于本单位职责")
+    issue.reassign(ADMIN, lead="D01", co=["C01"], reason="维持原交办", today=TODAY)
+    assert issue.pending_dispute is None
+    issue.dispute_assignment(CO_HANDLER, reason="再次申诉")
+    assert issue.pending_dispute == {"unit": "C01", "reason": "再次申诉"}

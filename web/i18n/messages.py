@@ -126,6 +126,10 @@ MESSAGES: dict[str, Label] = {
     # lifecycle (409)
     "extension_pending": L("已有延期申请待审批", "an extension request is already waiting for a decision"),
     "no_extension_request": L("没有待审批的延期申请", "there is no extension request to decide"),
+    "dispute_pending": L(
+        "{unit}的申诉正在等待处理，处理前不能再次申诉",
+        "a dispute by {unit} is already waiting for a decision",
+    ),
     "name_taken": L("{thing}“{name}”已存在", "{thing} {name} already exists"),
     # roles and scope (403)
     "role_forbidden": L("{role}不能{action}", "the role {role} may not {action}"),
