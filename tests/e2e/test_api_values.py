@@ -93,3 +93,102 @@ def test_a_second_dispute_is_409_and_the_first_stays(
     assert shown["pending_dispute"] == {"unit": "D01", "reason": "不属于本单位职责"}
     disputes = [e for e in services.app.history(city.admin, issue) if e.type == "AssignmentDisputed"]
     assert len(disputes) == 1
+
+
+# -- a lone surrogate in any field of any JSON body: 422 naming it ----------------------------
+
+SURROGATE = "x\ud800y"
+
+#: Who sends each JSON body (an actor that passes 401, 404 and 403 there).
+SENDER = {
+    "/api/v1/tokens": None,
+    "/api/v1/issues": "inspector",
+    "/api/v1/issues/{issue_id}/dispute": "handler",
+    "/api/v1/issues/{issue_id}/progress": "handler",
+    "/api/v1/issues/{issue_id}/extension": "handler",
+    "/api/v1/issues/{issue_id}/submit": "handler",
+    "/api/v1/issues/{issue_id}/verify": "reviewer",
+}
+
+
+def json_operations(client: FlaskClient) -> list[tuple[str, str, list[str]]]:
+    """Every operation of the OpenAPI document with a JSON body, and the
+    names of its body's fields."""
+    doc = client.get("/api/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+    found = []
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict):
+                continue
+            content = (operation.get("requestBody") or {}).get("content", {})
+            if "application/json" not in content:
+                continue
+            schema = content["application/json"]["schema"]
+            if "$ref" in schema:
+                schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+            found.append((method.upper(), path, sorted(schema["properties"])))
+    return found
+
+
+def test_every_json_body_is_covered(client: FlaskClient) -> None:
+    operations = json_operations(client)
+    assert len(operations) == 20, [f"{m} {p}" for m, p, _ in operations]
+
+
+def test_a_lone_surrogate_in_any_field_of_any_json_body_is_422_naming_it(
+    client: FlaskClient, services: Services, city: City, token_for: Auth
+) -> None:
+    issue = report(services, city)
+    services.app.assign(city.admin, issue, lead="D01", co=["C01"], deadline=in_days(10))
+    values = {"code": "C01", "username": "clerk", "issue_id": issue}
+    tried = 0
+    for method, path, names in json_operations(client):
+        sender = SENDER.get(path, "admin")
+        headers = token_for(sender) if sender else {}
+        url = path
+        for name, value in values.items():
+            url = url.replace("{" + name + "}", value)
+        url = url.replace("/campaigns/C01", "/campaigns/YC2023")
+        for name in names:
+            for value in (SURROGATE, [SURROGATE], [{"code": "A", "name": SURROGATE}]):
+                answer = client.open(
+                    url,
+                    method=method,
+                    data=json.dumps({name: value}),
+                    content_type="application/json",
+                    headers=headers,
+                )
+                body = error(answer, 422, name)
+                assert any("surrogate" in m for m in body["errors"][name]), (method, url, name, body)
+                tried += 1
+    assert tried > 150
+    before = services.app.history(city.admin, issue)
+    assert [e.type for e in before] == ["Reported", "Assigned"]
+
+
+def test_a_lone_surrogate_is_said_in_chinese_too(client: FlaskClient, city: City, token_for: Auth) -> None:
+    zh = {**token_for("inspector"), "Accept-Language": "zh"}
+    body = error(post_json(client, "/api/v1/issues", issue_body(title=SURROGATE), zh), 422, "title")
+    assert body["errors"]["title"] == ["不能包含孤立的代理项（无效的Unicode字符）"]
+
+
+def test_a_lone_surrogate_in_a_key_is_422(client: FlaskClient, city: City, token_for: Auth) -> None:
+    answer = post_json(client, "/api/v1/issues", {**issue_body(), SURROGATE: 1}, token_for("inspector"))
+    error(answer, 422)
+
+
+def test_a_clerks_report_with_a_surrogate_unit_is_422(
+    client: FlaskClient, city: City, token_for: Auth
+) -> None:
+    # The scope check reads the unit before the schema does (403 before 422).
+    answer = post_json(client, "/api/v1/issues", issue_body(unit=SURROGATE), token_for("clerk"))
+    error(answer, 422, "unit")
+
+
+@pytest.mark.parametrize("query", ["q=%ED%A0%80", "unit=%ED%A0%80", "q=%00", "campaign=%ff%fe"])
+def test_undecodable_query_strings_are_never_500(
+    client: FlaskClient, city: City, token_for: Auth, query: str
+) -> None:
+    answer = client.get(f"/api/v1/issues?{query}", headers=token_for("admin"))
+    assert answer.status_code in (200, 422), answer.get_data(as_text=True)

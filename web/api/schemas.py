@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from domain.issue import MAX_DESCRIPTION, MAX_TEXT, MAX_TITLE
+from domain.text import has_surrogate
 from domain.vocabulary import Severity, Source, UnitKind
 from web.api.as_of import AsOf
 
@@ -18,14 +19,25 @@ ROLES = ["admin", "inspector", "clerk", "handler", "reviewer", "leader"]
 STATUSES = ["reported", "assigned", "submitted", "closed", "rejected"]
 
 
-def _has_nul(value: Any) -> bool:
+NUL_MESSAGE = "must not contain NUL characters"
+SURROGATE_MESSAGE = "must not contain lone surrogates (invalid Unicode)"
+
+
+def unstorable(value: Any) -> str | None:
+    """Why ``value`` (a string, or lists and objects of them) cannot be
+    stored as text, or None: a NUL (PostgreSQL text cannot hold one) or a
+    lone surrogate (valid in JSON as ``"\\ud800"``, but no UTF-8 encodes it)."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return NUL_MESSAGE
+        return SURROGATE_MESSAGE if has_surrogate(value) else None
     if isinstance(value, Mapping):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+        items: list[Any] = [x for kv in value.items() for x in kv]
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    return next((why for why in map(unstorable, items) if why), None)
 
 
 class In(Schema):
@@ -37,12 +49,15 @@ class In(Schema):
         unknown = RAISE
 
     @pre_load
-    def _no_nul(self, data: Any, **_: Any) -> Any:
-        """PostgreSQL text cannot hold NUL: accepted, one would break the read model."""
+    def _storable(self, data: Any, **_: Any) -> Any:
+        """Every value, in every field of every body and query, at any depth,
+        is text that can be stored (:func:`unstorable`): 422 naming each field
+        that is not, before any field is read. (The domain refuses such text
+        too, ``domain/text.py``: this names the field of any type.)"""
         if isinstance(data, Mapping):
-            nul = [k for k in self.fields if k in data and _has_nul(data[k])]
-            if nul:
-                raise ValidationError({k: ["must not contain NUL characters"] for k in nul})
+            bad = {k: why for k in data if (why := unstorable(k) or unstorable(data[k]))}
+            if bad:
+                raise ValidationError({k: [why] for k, why in bad.items()})
         return data
 
 

@@ -60,6 +60,10 @@ PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"Number too large\."), lambda m: "数字过大"),
     (re.compile(r"String does not match expected pattern\."), lambda m: "格式不符合要求"),
     (re.compile(r"must not contain NUL characters"), lambda m: "不能包含 NUL 字符"),
+    (
+        re.compile(r"must not contain lone surrogates \(invalid Unicode\)"),
+        lambda m: "不能包含孤立的代理项（无效的Unicode字符）",
+    ),
 ]
 
 
