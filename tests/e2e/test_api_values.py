@@ -192,3 +192,46 @@ def test_undecodable_query_strings_are_never_500(
 ) -> None:
     answer = client.get(f"/api/v1/issues?{query}", headers=token_for("admin"))
     assert answer.status_code in (200, 422), answer.get_data(as_text=True)
+
+
+# -- text is NFC, and only invisible characters are no text -------------------------------------
+
+DECOMPOSED, COMPOSED = "Cafe\u0301 危房", "Caf\u00e9 危房"
+
+
+@pytest.mark.parametrize("title", ["\u200b\u200d\ufeff ", "\u3000\u00a0", "\u202e\u2066", "\x01\t\u3164"])
+def test_a_title_of_only_invisible_characters_is_empty(
+    client: FlaskClient, city: City, token_for: Auth, title: str
+) -> None:
+    answer = post_json(client, "/api/v1/issues", issue_body(title=title), token_for("inspector"))
+    body = error(answer, 422, "title")
+    assert body["reason"] == "field_required"
+
+
+def test_text_is_stored_and_answered_in_nfc(
+    client: FlaskClient, services: Services, city: City, token_for: Auth
+) -> None:
+    admin = token_for("admin")
+    created = ok(
+        post_json(
+            client,
+            "/api/v1/issues",
+            issue_body(title=f"\u200b{DECOMPOSED} ", description=DECOMPOSED),
+            token_for("inspector"),
+        ),
+        201,
+    )
+    assert (created["title"], created["description"]) == (COMPOSED, COMPOSED)
+    ok(post_json(client, f"/api/v1/issues/{created['id']}/comment", {"text": DECOMPOSED}, admin))
+    (comment,) = [e for e in services.app.history(city.admin, created["id"]) if e.type == "CommentAdded"]
+    assert comment.data["text"] == COMPOSED
+    unit = ok(
+        post_json(
+            client,
+            "/api/v1/units",
+            {"code": "C03", "name": DECOMPOSED, "kind": "county", "parent": "C"},
+            admin,
+        ),
+        201,
+    )
+    assert unit["name"] == COMPOSED
