@@ -16,7 +16,9 @@ command line, the demo, imports) gets the same rules:
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from uuid import UUID
 
 from domain.errors import InvalidInput
 
@@ -98,3 +100,17 @@ def id_name(text: str) -> str:
     holds, becomes U+FFFD, so deriving the id of a name nobody could have
     given never fails (the lookup then finds nothing)."""
     return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if has_surrogate(text) else text
+
+
+_UUID = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}", re.ASCII | re.IGNORECASE
+)
+
+
+def ascii_uuid(text: str) -> UUID:
+    """The id ``text`` writes in ASCII hex, hyphenated or not; ``ValueError``
+    otherwise. (``uuid.UUID`` also reads other digits, ``"١" * 32``, braces
+    and ``urn:uuid:``: such a text names no id here.)"""
+    if not _UUID.fullmatch(text):
+        raise ValueError(f"not an id: {text!r}")
+    return UUID(text)

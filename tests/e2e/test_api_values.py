@@ -235,3 +235,46 @@ def test_text_is_stored_and_answered_in_nfc(
         201,
     )
     assert unit["name"] == COMPOSED
+
+
+# -- issue references and versions: ASCII digits only ---------------------------------------------
+
+NOT_THE_CODE = ["YC2023-²", "YC2023-١", "YC2023-０００１", "YC2023-߁", "YC2023-+1", "YC2023-" + "9" * 5000]
+
+
+def test_an_issue_is_named_only_by_its_ascii_code_or_id(
+    client: FlaskClient, services: Services, city: City, token_for: Auth
+) -> None:
+    issue = report(services, city)
+    admin = token_for("admin")
+    for code in ("YC2023-0001", "YC2023-1"):
+        assert ok(client.get(f"/api/v1/issues/{code}", headers=admin))["id"] == issue
+    assert ok(client.get(f"/api/v1/issues/{issue.upper()}", headers=admin))["id"] == issue
+    arabic = issue.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    for ref in [*NOT_THE_CODE, arabic, "{" + issue + "}", f"urn:uuid:{issue}"]:
+        for path in (f"/api/v1/issues/{ref}", f"/api/v1/issues/{ref}/history"):
+            error(client.get(path, headers=admin), 404)
+        answer = post_json(client, f"/api/v1/issues/{ref}/comment", {"text": "看看"}, admin)
+        assert error(answer, 404)["reason"] == "unknown_issue"
+    assert [e.type for e in services.app.history(city.admin, issue)] == ["Reported"]
+
+
+@pytest.mark.parametrize(
+    "version", ['"١"', '"１"', '"²"', pytest.param('"' + "1" * 5000 + '"', id="5000 digits"), '"1_0"']
+)
+def test_if_match_reads_only_ascii_digits(
+    client: FlaskClient, services: Services, city: City, token_for: Auth, version: str
+) -> None:
+    issue = report(services, city)  # version 1
+    headers = {**token_for("admin"), "If-Match": version}
+    body = error(post_json(client, f"/api/v1/issues/{issue}/comment", {"text": "看看"}, headers), 412)
+    assert body["version"] == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["page=١", "page=２", "per_page=1_0", "page=+1", pytest.param("page=" + "9" * 5000, id="5000 digits")],
+)
+def test_paging_reads_only_ascii_digits(client: FlaskClient, city: City, token_for: Auth, query: str) -> None:
+    name = query.split("=")[0]
+    error(client.get(f"/api/v1/issues?{query}", headers=token_for("admin")), 422, name)

@@ -9,17 +9,22 @@ imports) gets them; the HTTP layer's own checks are in
 
 from __future__ import annotations
 
+import ast
+import re
 import unicodedata
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from domain.errors import InvalidInput, TransitionNotAllowed
+from domain.campaign import campaign_id
+from domain.errors import InvalidInput, NotFound, TransitionNotAllowed
 from domain.issue import EARLIEST_DISCOVERY, Issue
 from domain.text import BIDI_CONTROLS, clean_text, is_invisible
 from domain.unit import check_unit_name
 from domain.user import check_user_name
+from services.store import resolve_issue_ref
 from tests.unit.builders import (
     ADMIN,
     CO_HANDLER,
@@ -204,3 +209,86 @@ def test_after_the_reassignment_decides_it_a_unit_may_dispute_again() -> None:
     assert issue.pending_dispute is None
     issue.dispute_assignment(CO_HANDLER, reason="再次申诉")
     assert issue.pending_dispute == {"unit": "C01", "reason": "再次申诉"}
+
+
+# -- issue references: only ASCII digits name an issue --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "YC2023-²",  # superscript two: isdigit() but no int()
+        "YC2023-١",  # Arabic-Indic one: int() reads it as 1
+        "YC2023-０００１",  # fullwidth
+        "YC2023-߁",  # NKo one
+        "YC2023-+001",
+        "YC2023- 001",
+        "YC2023-1_000",
+        pytest.param("YC2023-" + "9" * 5000, id="5000 digits"),  # int() refuses past 4300
+        "YC2023-",
+        "-0001",
+        "x\ud800y-0001",
+    ],
+)
+def test_only_the_ascii_code_names_an_issue(ref: str) -> None:
+    with pytest.raises(NotFound) as refused:
+        resolve_issue_ref(ref)
+    assert refused.value.code == "unknown_issue"
+
+
+def test_codes_and_ids_name_their_issue() -> None:
+    campaign = new_campaign()
+    first = reported(campaign)
+    assert resolve_issue_ref("YC2023-0001") == first.id
+    assert resolve_issue_ref(" YC2023-0001 ") == first.id
+    assert resolve_issue_ref("YC2023-1") == resolve_issue_ref("YC2023-00001") == first.id
+    assert resolve_issue_ref(str(first.id)) == first.id
+    assert resolve_issue_ref("LL-2022-12345") == Issue.create_id(campaign_id("LL-2022"), 12345)
+
+
+# -- regular expressions read ASCII digits and word characters only ------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+RE_CALLS = {"compile", "match", "fullmatch", "search", "sub", "subn", "findall", "finditer", "split"}
+#: Escapes whose meaning is Unicode-wide unless re.ASCII: \\d takes "١" and "²".
+UNICODE_CLASSES = re.compile(r"\\[dDwWbB]")
+
+
+def regex_literals() -> list[tuple[str, str, bool]]:
+    """Every ``re.<call>("pattern", ...)`` in the code: where, the pattern,
+    and whether it is given re.ASCII."""
+    found = []
+    for layer in ("domain", "services", "web", "workers", "benchmarks"):
+        for path in sorted((ROOT / layer).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "re"
+                    and node.func.attr in RE_CALLS
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
+                    continue
+                source = ast.get_source_segment(path.read_text(encoding="utf-8"), node) or ""
+                pattern = node.args[0].value
+                ascii_only = "re.ASCII" in source or "re.A " in source or pattern.startswith("(?a")
+                found.append((f"{path.relative_to(ROOT)}:{node.lineno}", pattern, ascii_only))
+    return found
+
+
+def test_the_scan_finds_the_regexes() -> None:
+    where = [w for w, _, _ in regex_literals()]
+    assert any(w.startswith("services/store.py") for w in where)
+    assert any(w.startswith("web/api/base.py") for w in where)
+    assert len(where) >= 20
+
+
+def test_every_regex_with_digit_or_word_classes_is_ascii() -> None:
+    unicode_wide = [
+        w for w, pattern, ascii_only in regex_literals() if UNICODE_CLASSES.search(pattern) and not ascii_only
+    ]
+    assert unicode_wide == []

@@ -40,6 +40,17 @@ def unstorable(value: Any) -> str | None:
     return next((why for why in map(unstorable, items) if why), None)
 
 
+class QueryInteger(fields.Integer):
+    """A whole number in a query string: ASCII digits only, at most 9 (int()
+    alone also reads "١", "２", "+1" and "1_0")."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 9):
+            raise self.make_error("invalid", input=value)
+        result: int = super()._deserialize(value, attr, data, **kwargs)
+        return result
+
+
 class In(Schema):
     """Every request schema. An unknown field in a JSON body is 422 naming it
     (CONTRACT.md); query strings keep ignoring unknown parameters (webargs
@@ -284,8 +295,8 @@ class IssueQuery(In):
     source = fields.String(validate=validate.OneOf(SOURCES))
     overdue = fields.Boolean()
     q = fields.String(validate=validate.Length(max=200))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    page = QueryInteger(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = QueryInteger(load_default=20, validate=validate.Range(min=1, max=100))
     as_of = AsOf()
 
 

@@ -45,10 +45,13 @@ PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         lambda m: f"“{m[1]}”不能表示为{TYPES_ZH.get(m[2], m[2])}",
     ),
     (re.compile(r"Must be one of: (.*)\."), lambda m: f"必须是以下之一：{m[1]}"),
-    (re.compile(r"Length must be between (\d+) and (\d+)\."), lambda m: f"长度须在{m[1]}到{m[2]}之间"),
-    (re.compile(r"Length must be (\d+)\."), lambda m: f"长度须为{m[1]}"),
-    (re.compile(r"Shorter than minimum length (\d+)\."), lambda m: f"长度不能少于{m[1]}"),
-    (re.compile(r"Longer than maximum length (\d+)\."), lambda m: f"长度不能超过{m[1]}"),
+    (
+        re.compile(r"Length must be between (\d+) and (\d+)\.", re.ASCII),
+        lambda m: f"长度须在{m[1]}到{m[2]}之间",
+    ),
+    (re.compile(r"Length must be (\d+)\.", re.ASCII), lambda m: f"长度须为{m[1]}"),
+    (re.compile(r"Shorter than minimum length (\d+)\.", re.ASCII), lambda m: f"长度不能少于{m[1]}"),
+    (re.compile(r"Longer than maximum length (\d+)\.", re.ASCII), lambda m: f"长度不能超过{m[1]}"),
     (
         re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\."),
         lambda m: f"须在{m[1]}到{m[2]}之间",
