@@ -278,3 +278,36 @@ def test_if_match_reads_only_ascii_digits(
 def test_paging_reads_only_ascii_digits(client: FlaskClient, city: City, token_for: Auth, query: str) -> None:
     name = query.split("=")[0]
     error(client.get(f"/api/v1/issues?{query}", headers=token_for("admin")), 422, name)
+
+
+# -- as_of: extreme offsets and dates are 422 naming it -----------------------------------------
+
+EXTREME_AS_OF = ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59", "9999-12-31", "0001-01-01"]
+
+
+@pytest.mark.parametrize("as_of", EXTREME_AS_OF)
+def test_an_as_of_out_of_range_is_422_naming_it(
+    client: FlaskClient, services: Services, city: City, token_for: Auth, as_of: str
+) -> None:
+    issue = report(services, city)
+    for path in (
+        "/api/v1/issues",
+        "/api/v1/stats",
+        f"/api/v1/issues/{issue}",
+        f"/api/v1/issues/{issue}/history",
+    ):
+        answer = client.get(path, query_string={"as_of": as_of}, headers=token_for("admin"))
+        assert "9998-12-31" in error(answer, 422, "as_of")["errors"]["as_of"][0]
+    zh = {**token_for("admin"), "Accept-Language": "zh"}
+    said = error(client.get("/api/v1/issues", query_string={"as_of": as_of}, headers=zh), 422, "as_of")
+    assert said["errors"]["as_of"][0].startswith("不是有效的时间点")
+
+
+def test_as_of_within_range_still_answers(
+    client: FlaskClient, services: Services, city: City, token_for: Auth
+) -> None:
+    report(services, city)
+    for as_of in ("9998-12-30T00:00:00+14:00", "0001-01-02T12:00:00-12:00", "1970-01-01"):
+        listed = ok(client.get("/api/v1/issues", query_string={"as_of": as_of}, headers=token_for("admin")))
+        assert listed["total"] == (1 if as_of.startswith("9998") else 0)
+        ok(client.get("/api/v1/stats", query_string={"as_of": as_of}, headers=token_for("admin")))

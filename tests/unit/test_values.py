@@ -15,6 +15,7 @@ import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -24,6 +25,7 @@ from domain.issue import EARLIEST_DISCOVERY, Issue
 from domain.text import BIDI_CONTROLS, clean_text, is_invisible
 from domain.unit import check_unit_name
 from domain.user import check_user_name
+from services.instants import EARLIEST_AS_OF, LATEST_AS_OF, parse_as_of
 from services.store import resolve_issue_ref
 from tests.unit.builders import (
     ADMIN,
@@ -292,3 +294,32 @@ def test_every_regex_with_digit_or_word_classes_is_ascii() -> None:
         w for w, pattern, ascii_only in regex_literals() if UNICODE_CLASSES.search(pattern) and not ascii_only
     ]
     assert unicode_wide == []
+
+
+# -- as_of: an instant every later step can compute with -----------------------------------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9999-12-31T23:59:59-23:59",  # past datetime.max in UTC
+        "0001-01-01T00:00:00+23:59",  # before datetime.min in UTC
+        "9999-12-31",  # its end of day is past datetime.max
+        "9999-12-31T23:59:59+00:00",  # a day's arithmetic away from the end
+        "9999-06-01T00:00:00+08:00",
+        "0001-01-01T00:00:00+00:00",
+        "0001-01-01",
+    ],
+)
+def test_as_of_out_of_the_computable_range_is_a_value_error(text: str) -> None:
+    with pytest.raises(ValueError, match="between"):
+        parse_as_of(text, SHANGHAI)
+
+
+def test_as_of_bounds() -> None:
+    assert parse_as_of("0001-01-02T00:00:00+00:00", SHANGHAI) == EARLIEST_AS_OF
+    assert parse_as_of("9998-12-31T23:59:59.999999+00:00", SHANGHAI) < LATEST_AS_OF
+    assert parse_as_of("9998-12-30", SHANGHAI).year == 9998
+    assert parse_as_of("2026-12-02T10:00:00+08:00", SHANGHAI).utcoffset() == timedelta(hours=8)

@@ -39,6 +39,13 @@ PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"Field may not be null\."), lambda m: "不能为空值"),
     (re.compile(r"Invalid (?:input )?type\."), lambda m: "类型无效"),
     (re.compile(r"Invalid value\."), lambda m: "值无效"),
+    (
+        re.compile(r"Not a valid instant: .*"),
+        lambda m: (
+            "不是有效的时间点：须为带时区的ISO 8601时间或单独的日期（YYYY-MM-DD），"
+            "在0001-01-02至9998-12-31（UTC）之间"
+        ),
+    ),
     (re.compile(r"Not a valid (.+)\."), lambda m: f"不是有效的{TYPES_ZH.get(m[1], m[1])}"),
     (
         re.compile(r'"(.*)" cannot be formatted as an? (.+)\.'),
