@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from services.bootstrap import Services
 from tests.e2e.conftest import ok
-from tests.e2e.samples import error, issue_body
+from tests.e2e.samples import PNG, error, issue_body, multipart
 from tests.support import City, in_days, report, small_city
 
 Auth = Callable[[str], dict[str, str]]
@@ -311,3 +311,51 @@ def test_as_of_within_range_still_answers(
         listed = ok(client.get("/api/v1/issues", query_string={"as_of": as_of}, headers=token_for("admin")))
         assert listed["total"] == (1 if as_of.startswith("9998") else 0)
         ok(client.get("/api/v1/stats", query_string={"as_of": as_of}, headers=token_for("admin")))
+
+
+# -- multipart fields: the same refusals as JSON ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("note", "message"),
+    [
+        ("看\x00看", "must not contain NUL characters"),
+        ("述" * 5001, "Longer than maximum length 5000."),
+    ],
+)
+def test_a_multipart_note_is_refused_as_a_json_note_is(
+    client: FlaskClient, services: Services, city: City, token_for: Auth, note: str, message: str
+) -> None:
+    issue = report(services, city)
+    services.app.assign(city.admin, issue, lead="D01", co=["C01"], deadline=in_days(10))
+    handler = token_for("handler")
+    # The note of an extension decision is optional too, like the upload's.
+    decision = f"/api/v1/issues/{issue}/extension/decision"
+    in_json = error(
+        post_json(client, decision, {"granted": True, "note": note}, token_for("admin")), 422, "note"
+    )
+    upload = client.post(
+        f"/api/v1/issues/{issue}/evidence",
+        data=multipart((PNG, "photo.png"), note=note),
+        content_type="multipart/form-data",
+        headers=handler,
+    )
+    in_form = error(upload, 422, "note")
+    assert in_form["errors"] == in_json["errors"] == {"note": [message]}
+    assert not services.app.get_issue(city.admin, issue).evidence
+
+
+def test_a_multipart_note_is_nfc_and_stripped(
+    client: FlaskClient, services: Services, city: City, token_for: Auth
+) -> None:
+    issue = report(services, city)
+    services.app.assign(city.admin, issue, lead="D01", co=["C01"], deadline=in_days(10))
+    upload = client.post(
+        f"/api/v1/issues/{issue}/evidence",
+        data=multipart((PNG, "photo.png"), note=f"\u200b {DECOMPOSED}\ufeff"),
+        content_type="multipart/form-data",
+        headers=token_for("handler"),
+    )
+    ok(upload, 201)
+    (attached,) = [e for e in services.app.history(city.admin, issue) if e.type == "EvidenceAttached"]
+    assert attached.data["note"] == COMPOSED

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from domain.issue import MAX_DESCRIPTION, MAX_TEXT, MAX_TITLE
 from domain.text import has_surrogate
@@ -398,6 +398,18 @@ class ReclassifyIn(In):
     severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
     key = fields.Boolean(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+
+
+class EvidenceForm(In):
+    """The fields of the multipart evidence upload beside its files: read by
+    the same rules as a JSON body (NUL, lone surrogates, lengths: 422 naming
+    the field). A form field it does not know is ignored, as browsers send
+    their own."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    note = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT))
 
 
 class EvidenceUploadDoc(Schema):
