@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from services.bootstrap import Services
 from tests.e2e.conftest import ok
-from tests.e2e.samples import PNG, error, issue_body, multipart
+from tests.e2e.samples import PDF, PNG, error, issue_body, multipart
 from tests.support import City, in_days, report, small_city
 
 Auth = Callable[[str], dict[str, str]]
@@ -359,3 +359,25 @@ def test_a_multipart_note_is_nfc_and_stripped(
     ok(upload, 201)
     (attached,) = [e for e in services.app.history(city.admin, issue) if e.type == "EvidenceAttached"]
     assert attached.data["note"] == COMPOSED
+
+
+def test_an_uploaded_file_name_loses_its_bidi_controls(
+    client: FlaskClient, services: Services, city: City, token_for: Auth
+) -> None:
+    issue = report(services, city)
+    services.app.assign(city.admin, issue, lead="D01", co=["C01"], deadline=in_days(10))
+    upload = client.post(
+        f"/api/v1/issues/{issue}/evidence",
+        data=multipart((PNG, "photo\u202egnp.exe"), (PDF, "\u2067report\u2069\u200f.pdf")),
+        content_type="multipart/form-data",
+        headers=token_for("handler"),
+    )
+    names = [e["name"] for e in ok(upload, 201)["evidence"]]
+    assert names == ["photognp.exe", "report.pdf"]
+    shown = ok(client.get(f"/api/v1/issues/{issue}", headers=token_for("admin")))
+    assert [e["name"] for e in shown["evidence"]] == names
+    evidence = f"/api/v1/issues/{issue}/evidence/{shown['evidence'][0]['id']}"
+    with client.get(evidence, headers=token_for("admin")) as download:
+        assert download.status_code == 200
+        disposition = download.headers["Content-Disposition"]
+    assert "\u202e" not in disposition and "%E2%80%AE" not in disposition.upper()

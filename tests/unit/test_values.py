@@ -25,6 +25,7 @@ from domain.issue import EARLIEST_DISCOVERY, Issue
 from domain.text import BIDI_CONTROLS, clean_text, is_invisible
 from domain.unit import check_unit_name
 from domain.user import check_user_name
+from services.files import safe_name
 from services.instants import EARLIEST_AS_OF, LATEST_AS_OF, parse_as_of
 from services.store import resolve_issue_ref
 from tests.unit.builders import (
@@ -323,3 +324,23 @@ def test_as_of_bounds() -> None:
     assert parse_as_of("9998-12-31T23:59:59.999999+00:00", SHANGHAI) < LATEST_AS_OF
     assert parse_as_of("9998-12-30", SHANGHAI).year == 9998
     assert parse_as_of("2026-12-02T10:00:00+08:00", SHANGHAI).utcoffset() == timedelta(hours=8)
+
+
+# -- file names: no bidi controls ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("control", sorted(BIDI_CONTROLS))
+def test_bidi_controls_are_stripped_from_file_names(control: str) -> None:
+    assert safe_name(f"invoice{control}fdp.exe") == "invoicefdp.exe"
+
+
+def test_a_right_to_left_override_cannot_disguise_an_extension() -> None:
+    assert safe_name("photo\u202egnp.exe") == "photognp.exe"
+    assert safe_name("\u202e\u2066report\u2069.pdf") == "report.pdf"
+
+
+def test_file_names_lose_controls_and_keep_their_letters() -> None:
+    assert safe_name("a\x00b\x1fc\x7fd\x85e\x9f.png") == "a_b_c_d_e_.png"
+    assert safe_name("x\ud800y.png") == "x_y.png"
+    assert safe_name("危房\u200d照片 Cafe\u0301.jpg") == "危房\u200d照片 Café.jpg"
+    assert safe_name("\u202e") == "file"
