@@ -381,3 +381,70 @@ def test_an_uploaded_file_name_loses_its_bidi_controls(
         assert download.status_code == 200
         disposition = download.headers["Content-Disposition"]
     assert "\u202e" not in disposition and "%E2%80%AE" not in disposition.upper()
+
+
+# -- booleans: JSON true and false only; in a query, true/false/1/0 ------------------------------
+
+NOT_BOOLEANS = ["yes", "true", "false", "1", "", 1, 0, 1.0, [], {}]
+
+
+def boolean_fields(client: FlaskClient) -> list[tuple[str, str, str]]:
+    doc = client.get("/api/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+    found = []
+    for method, path, _ in json_operations(client):
+        ref = doc["paths"][path][method.lower()]["requestBody"]["content"]["application/json"]["schema"]
+        schema = schemas[ref["$ref"].rsplit("/", 1)[1]] if "$ref" in ref else ref
+        found += [(method, path, n) for n, p in schema["properties"].items() if p.get("type") == "boolean"]
+    return found
+
+
+def test_the_boolean_fields(client: FlaskClient) -> None:
+    names = sorted({(path.rsplit("/", 1)[-1], name) for _, path, name in boolean_fields(client)})
+    assert names == [
+        ("decision", "granted"),
+        ("issues", "key"),
+        ("reclassify", "key"),
+        ("verify", "passed"),
+        ("{code}", "active"),
+        ("{username}", "active"),
+    ]
+
+
+def test_a_boolean_field_takes_only_json_booleans(
+    client: FlaskClient, services: Services, city: City, token_for: Auth
+) -> None:
+    issue = report(services, city)
+    services.app.assign(city.admin, issue, lead="D01", co=["C01"], deadline=in_days(10))
+    for method, path, name in boolean_fields(client):
+        url = path.replace("{issue_id}", issue).replace("{code}", "C01").replace("{username}", "clerk")
+        headers = token_for(SENDER.get(path, "admin") or "admin")
+        for value in NOT_BOOLEANS:
+            body = {**issue_body(), name: value} if path == "/api/v1/issues" else {name: value}
+            answer = client.open(
+                url, method=method, data=json.dumps(body), content_type="application/json", headers=headers
+            )
+            assert error(answer, 422, name)["errors"][name] == ["Not a valid boolean."], (url, value)
+    assert [e.type for e in services.app.history(city.admin, issue)] == ["Reported", "Assigned"]
+    for key in (True, False):
+        created = ok(post_json(client, "/api/v1/issues", issue_body(key=key), token_for("inspector")), 201)
+        assert created["key"] is key
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("True", True), ("1", True), ("false", False), ("FALSE", False), ("0", False)],
+)
+def test_a_boolean_query_takes_true_false_1_0(
+    client: FlaskClient, services: Services, city: City, token_for: Auth, value: str, expected: bool
+) -> None:
+    report(services, city)
+    listed = ok(client.get(f"/api/v1/issues?overdue={value}", headers=token_for("admin")))
+    assert listed["total"] == (0 if expected else 1)
+
+
+@pytest.mark.parametrize("value", ["yes", "no", "on", "off", "y", "t", "2", "", "truee"])
+def test_a_boolean_query_refuses_other_words(
+    client: FlaskClient, city: City, token_for: Auth, value: str
+) -> None:
+    error(client.get(f"/api/v1/issues?overdue={value}", headers=token_for("admin")), 422, "overdue")

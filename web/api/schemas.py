@@ -40,6 +40,32 @@ def unstorable(value: Any) -> str | None:
     return next((why for why in map(unstorable, items) if why), None)
 
 
+class JsonBoolean(fields.Boolean):
+    """A JSON ``true`` or ``false``; nothing else ("yes", "true", 1), 422."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        raise self.make_error("invalid", input=value)
+
+
+class QueryBoolean(fields.Boolean):
+    """A boolean in a query string: ``true`` or ``1``, ``false`` or ``0``
+    (``true`` and ``false`` in any case); any other word, 422."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"description": "true or 1, false or 0", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        word = value.lower() if isinstance(value, str) else value
+        if word in ("true", "1"):
+            return True
+        if word in ("false", "0"):
+            return False
+        raise self.make_error("invalid", input=value)
+
+
 class QueryInteger(fields.Integer):
     """A whole number in a query string: ASCII digits only, at most 9 (int()
     alone also reads "١", "２", "+1" and "1_0")."""
@@ -193,7 +219,7 @@ class UserPatch(Patch):
     role = fields.String(validate=validate.OneOf(ROLES))
     unit = fields.String(validate=validate.Length(min=1, max=40))
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
-    active = fields.Boolean(metadata={"description": "false deactivates (its tokens end), true reactivates"})
+    active = JsonBoolean(metadata={"description": "false deactivates (its tokens end), true reactivates"})
 
 
 class UnitPatch(Patch):
@@ -202,7 +228,7 @@ class UnitPatch(Patch):
         validate=validate.Length(min=1, max=40),
         metadata={"description": "moves the unit and its subtree (never under itself or below it)"},
     )
-    active = fields.Boolean(metadata={"description": "false closes the unit, true reopens it"})
+    active = JsonBoolean(metadata={"description": "false closes the unit, true reopens it"})
 
 
 class CampaignPatch(Patch):
@@ -227,7 +253,7 @@ class IssueIn(In):
     aspect = fields.String(required=True, validate=validate.Length(min=1, max=40))
     category = fields.String(required=True, validate=validate.Length(min=1, max=40))
     severity = fields.String(load_default="general", validate=validate.OneOf(SEVERITIES))
-    key = fields.Boolean(load_default=False)
+    key = JsonBoolean(load_default=False)
     unit = fields.String(required=True, validate=validate.Length(min=1, max=40))
     discovered_at = fields.Date(load_default=None, allow_none=True)
 
@@ -293,7 +319,7 @@ class IssueQuery(In):
     aspect = fields.String()
     category = fields.String()
     source = fields.String(validate=validate.OneOf(SOURCES))
-    overdue = fields.Boolean()
+    overdue = QueryBoolean()
     q = fields.String(validate=validate.Length(max=200))
     page = QueryInteger(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = QueryInteger(load_default=20, validate=validate.Range(min=1, max=100))
@@ -361,7 +387,7 @@ class ExtensionIn(In):
 
 
 class DecisionIn(In):
-    granted = fields.Boolean(required=True)
+    granted = JsonBoolean(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT))
 
 
@@ -370,7 +396,7 @@ class SubmitIn(In):
 
 
 class VerifyIn(In):
-    passed = fields.Boolean(required=True)
+    passed = JsonBoolean(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT))
 
 
@@ -396,7 +422,7 @@ class ReclassifyIn(In):
     aspect = fields.String(required=True)
     category = fields.String(required=True)
     severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
-    key = fields.Boolean(required=True)
+    key = JsonBoolean(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
 
 
