@@ -448,3 +448,21 @@ def test_a_boolean_query_refuses_other_words(
     client: FlaskClient, city: City, token_for: Auth, value: str
 ) -> None:
     error(client.get(f"/api/v1/issues?overdue={value}", headers=token_for("admin")), 422, "overdue")
+
+
+# -- q=: the same rows on both databases ------------------------------------------------------------
+
+
+def test_q_is_case_insensitive_and_unicode_aware_over_http(
+    client: FlaskClient, services: Services, city: City, token_for: Auth
+) -> None:
+    upper = report(services, city, title="ABC Caf\u00e9 危房", description="现场核查")
+    lower = report(services, city, title="abc cafe\u0301 院落", description="现场核查")
+    for q, expected in [
+        ("ABC", {upper, lower}),
+        ("abc", {upper, lower}),
+        ("CAFÉ", {upper, lower}),
+        ("危房", {upper}),
+    ]:
+        listed = ok(client.get("/api/v1/issues", query_string={"q": q}, headers=token_for("admin")))
+        assert {item["id"] for item in listed["items"]} == expected, q
