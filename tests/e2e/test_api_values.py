@@ -466,3 +466,9 @@ def test_q_is_case_insensitive_and_unicode_aware_over_http(
     ]:
         listed = ok(client.get("/api/v1/issues", query_string={"q": q}, headers=token_for("admin")))
         assert {item["id"] for item in listed["items"]} == expected, q
+
+
+def test_an_unknown_query_parameter_stays_ignored_whatever_it_holds(
+    client: FlaskClient, city: City, token_for: Auth
+) -> None:
+    ok(client.get("/api/v1/issues?utm_source=%00&q=", headers=token_for("admin")))

@@ -87,12 +87,13 @@ class In(Schema):
 
     @pre_load
     def _storable(self, data: Any, **_: Any) -> Any:
-        """Every value, in every field of every body and query, at any depth,
-        is text that can be stored (:func:`unstorable`): 422 naming each field
-        that is not, before any field is read. (The domain refuses such text
-        too, ``domain/text.py``: this names the field of any type.)"""
+        """Every value of a field of a body or query, at any depth, is text
+        that can be stored (:func:`unstorable`): 422 naming each field that is
+        not, before any field is read. (The domain refuses such text too,
+        ``domain/text.py``: this names the field of any type.) An unknown
+        field is left to ``unknown``: 422 in a body, ignored in a query."""
         if isinstance(data, Mapping):
-            bad = {k: why for k in data if (why := unstorable(k) or unstorable(data[k]))}
+            bad = {k: why for k in self.fields if k in data and (why := unstorable(data[k]))}
             if bad:
                 raise ValidationError({k: [why] for k, why in bad.items()})
         return data
