@@ -231,7 +231,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str, timeout_s: float, error
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             text = error_log.read_text()
-            raised = re.findall(r"^\w[\w.]*(?:Error|Exception): .*$", text, re.MULTILINE)
+            raised = re.findall(r"^\w[\w.]*(?:Error|Exception): .*$", text, re.MULTILINE | re.ASCII)
             raise WorkerBootFailed(raised[-1] if raised else f"exit {proc.returncode}", text)
         try:
             with urllib.request.urlopen(url, timeout=5) as answer:

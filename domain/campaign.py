@@ -14,12 +14,13 @@ from domain.clock import Timestamped
 from domain.errors import InvalidInput
 from domain.reason import check_reason
 from domain.taxonomy import aspect_added, aspect_changed, category_added, category_changed, retired
+from domain.text import clean_text, id_name, normalise
 
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def campaign_id(code: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"rectify:campaign:{code}")
+    return uuid5(NAMESPACE_URL, f"rectify:campaign:{id_name(code)}")
 
 
 def check_code(code: str, field: str = "code", limit: int = 40) -> str:
@@ -43,7 +44,7 @@ def check_taxonomy(aspects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     clean = []
     for a in aspects:
         code = check_code(str(a.get("code", "")), "aspects.code")
-        name = str(a.get("name", "")).strip()
+        name = normalise(str(a.get("name", "")), "aspects.name")
         if not name:
             raise InvalidInput(
                 f"aspect {code} needs a name",
@@ -62,7 +63,7 @@ def check_taxonomy(aspects: list[dict[str, Any]]) -> list[dict[str, Any]]:
         categories = []
         for c in a.get("categories") or []:
             ccode = check_code(str(c.get("code", "")), "aspects.categories.code")
-            cname = str(c.get("name", "")).strip()
+            cname = normalise(str(c.get("name", "")), "aspects.categories.name")
             if not cname:
                 raise InvalidInput(
                     f"category {ccode} needs a name",
@@ -91,12 +92,7 @@ def check_taxonomy(aspects: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def check_campaign_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput("name must not be empty", "name", code="field_required")
-    if len(name) > 200:
-        raise InvalidInput("name has at most 200 characters", "name", code="too_long", params={"limit": 200})
-    return name
+    return clean_text(name, "name", limit=200)
 
 
 def check_deadline(deadline: date | str) -> date:

@@ -27,11 +27,16 @@ from domain.campaign import Campaign
 from domain.clock import Timestamped
 from domain.errors import Forbidden, InvalidInput, TransitionNotAllowed
 from domain.lifecycle import OPEN_STATUSES, Action, Status, next_status
+from domain.text import clean_text
 from domain.vocabulary import Severity, Source
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 5000
 MAX_TEXT = 5000
+#: No problem is recorded as found before this day: the campaigns this
+#: system serves began long after it, so an earlier ``discovered_at`` is a
+#: typing error (year 1, a two-digit year), not a fact.
+EARLIEST_DISCOVERY = date(2000, 1, 1)
 
 LEAD = "lead"
 CO = "co"
@@ -57,14 +62,8 @@ def issue_code(campaign_code: str, number: int) -> str:
 
 
 def _text(value: str, field: str, *, limit: int = MAX_TEXT, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput(f"{field} must not be empty", field, code="field_required")
-    if len(value) > limit:
-        raise InvalidInput(
-            f"{field} has at most {limit} characters", field, code="too_long", params={"limit": limit}
-        )
-    return value
+    """Storable, NFC, not only invisible characters (``domain/text.py``)."""
+    return clean_text(value, field, limit=limit, required=required)
 
 
 def _date(value: date | str, field: str) -> date:
@@ -85,6 +84,26 @@ def _not_before(day: date, today: date, field: str = "deadline") -> date:
             field,
             code="deadline_in_past",
             params={"today": today.isoformat()},
+        )
+    return day
+
+
+def _discovered(day: date, today: date) -> date:
+    """A problem is found on or before the day it is reported, and not before
+    :data:`EARLIEST_DISCOVERY`."""
+    if day > today:
+        raise InvalidInput(
+            f"discovered_at must not be after today ({today.isoformat()})",
+            "discovered_at",
+            code="discovered_in_future",
+            params={"today": today.isoformat()},
+        )
+    if day < EARLIEST_DISCOVERY:
+        raise InvalidInput(
+            f"discovered_at must not be before {EARLIEST_DISCOVERY.isoformat()}",
+            "discovered_at",
+            code="discovered_too_early",
+            params={"earliest": EARLIEST_DISCOVERY.isoformat()},
         )
     return day
 
@@ -200,15 +219,19 @@ class Issue(Aggregate):
         key: bool,
         unit: str,
         discovered_at: date | str,
+        today: date,
     ) -> Issue:
-        """Registers a problem in the campaign's ledger; the campaign numbers it."""
+        """Registers a problem in the campaign's ledger; the campaign numbers
+        it. It was found (``discovered_at``) on or before ``today`` (the
+        application's clock, in its time zone) and not before
+        :data:`EARLIEST_DISCOVERY`."""
         check_role(actor, REPORT)
         title = _text(title, "title", limit=MAX_TITLE)
         description = _text(description, "description", limit=MAX_DESCRIPTION, required=False)
         source = _enum(source, Source, "source")
         severity = _enum(severity, Severity, "severity")
         campaign.check_classification(aspect, category)
-        found = _date(discovered_at, "discovered_at")
+        found = _discovered(_date(discovered_at, "discovered_at"), today)
         if not unit:
             raise InvalidInput("unit must name the unit where the problem is", "unit", code="field_required")
         number = campaign.allocate_issue_number(actor)
@@ -449,8 +472,21 @@ class Issue(Aggregate):
         reason: str
 
     def dispute_assignment(self, actor: Actor, *, reason: str) -> None:
+        """An assigned unit disputes its assignment. One dispute waits at a
+        time: until the admin decides it (a reassignment, which may keep the
+        units), a second one, from the same unit or another, is refused
+        (409 ``dispute_pending``) instead of replacing it."""
         reason = _text(reason, "reason")
-        self._check(actor, Action.DISPUTE_ASSIGNMENT)
+        status = self._check(actor, Action.DISPUTE_ASSIGNMENT)
+        waiting = self.pending_dispute
+        if waiting is not None:
+            raise TransitionNotAllowed(
+                Action.DISPUTE_ASSIGNMENT,
+                status,
+                f"a dispute by {waiting['unit']} is already waiting for a decision",
+                code="dispute_pending",
+                params={"unit": waiting["unit"]},
+            )
         self._assignment_disputed(actor=actor.as_record(), unit=actor.unit, reason=reason)
 
     @event(AssignmentDisputed)

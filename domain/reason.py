@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from domain.errors import InvalidInput
+from domain.text import clean_text
 
 MAX_REASON = 5000
 
 
 def check_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if len(reason) > MAX_REASON:
-        raise InvalidInput(
-            f"reason has at most {MAX_REASON} characters",
-            "reason",
-            code="too_long",
-            params={"limit": MAX_REASON},
-        )
-    return reason
+    """Optional; storable, NFC, at most :data:`MAX_REASON` characters (``domain/text.py``)."""
+    return clean_text(reason, "reason", limit=MAX_REASON, required=False)

@@ -13,20 +13,16 @@ from domain.campaign import check_code
 from domain.clock import Timestamped
 from domain.errors import InvalidInput
 from domain.reason import check_reason
+from domain.text import clean_text, id_name
 from domain.vocabulary import UnitKind
 
 
 def unit_id(code: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"rectify:unit:{code}")
+    return uuid5(NAMESPACE_URL, f"rectify:unit:{id_name(code)}")
 
 
 def check_unit_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput("name must not be empty", "name", code="field_required")
-    if len(name) > 100:
-        raise InvalidInput("name has at most 100 characters", "name", code="too_long", params={"limit": 100})
-    return name
+    return clean_text(name, "name", limit=100)
 
 
 class Unit(Aggregate):

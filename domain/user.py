@@ -12,13 +12,14 @@ from domain.actor import Actor, Role
 from domain.clock import Timestamped
 from domain.errors import Forbidden, InvalidInput
 from domain.reason import check_reason
+from domain.text import clean_text, id_name
 
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
 ASSIGNABLE_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
 
 
 def user_id(username: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"rectify:user:{username}")
+    return uuid5(NAMESPACE_URL, f"rectify:user:{id_name(username)}")
 
 
 def check_username(username: str) -> str:
@@ -47,10 +48,7 @@ def check_role_name(role: str) -> Role:
 
 def check_user_name(name: str, username: str) -> str:
     """A display name: at most 100 characters; empty means the username."""
-    name = (name or "").strip()
-    if len(name) > 100:
-        raise InvalidInput("name has at most 100 characters", "name", code="too_long", params={"limit": 100})
-    return name or username
+    return clean_text(name, "name", limit=100, required=False) or username
 
 
 def _check_admin(actor: Actor) -> None:

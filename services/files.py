@@ -11,14 +11,24 @@ from pathlib import Path
 from typing import IO, Any
 from uuid import NAMESPACE_URL, uuid5
 
+from domain.text import BIDI_CONTROLS
+
 #: How much of an uploaded file is in memory at a time while it is stored.
 CHUNK = 256 * 1024
 
 
+#: Bidi controls go (``photo\u202egnp.exe`` shows as ``photoexe.png``).
+_BIDI = str.maketrans(dict.fromkeys(map(ord, BIDI_CONTROLS)))
+#: Controls (C0, DEL, C1), lone surrogates and what file systems refuse become "_".
+_UNSAFE = re.compile('[\x00-\x1f\x7f-\x9f\ud800-\udfff<>:"|?*]')
+
+
 def safe_name(name: str) -> str:
-    """A file name with no path, control characters or leading dots."""
-    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "_", name).strip().lstrip(".")
+    """A file name with no path, bidi controls, control characters or
+    leading dots, in NFC."""
+    name = unicodedata.normalize("NFC", (name or "").translate(_BIDI))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip().lstrip(".")
     return name[:120] or "file"
 
 

@@ -189,6 +189,7 @@ class IssueCommands(OrgCommands):
             key=key,
             unit=location.code,
             discovered_at=discovered_at or self.today(),
+            today=self.today(),
         )
         self._save(camp, issue)
         return IssueView.of(issue)

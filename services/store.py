@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +30,7 @@ from eventsourcing.utils import EnvType
 from domain.campaign import campaign_id
 from domain.clock import Clock, SystemClock, using
 from domain.errors import AlreadyExists, InvalidInput, NotFound, StaleVersion
+from domain.text import ascii_uuid
 from domain.unit import Unit, unit_id
 from domain.user import User
 from services.outages import busy, is_contention
@@ -55,23 +57,31 @@ LOCK_ATTEMPTS = 2
 UNIT_PATH_TRUST_SECONDS = 1.0
 
 
+#: ``<campaign code>-<number>`` (domain.campaign.check_code, domain.issue.issue_code);
+#: at most 18 digits, so that the number is always an int.
+_ISSUE_CODE = re.compile(r"([A-Za-z0-9_-]{1,40})-([0-9]{1,18})", re.ASCII)
+
+
 def resolve_issue_ref(ref: str | UUID) -> UUID:
     """An issue id (UUID) or code (``YC2023-0001``) to the issue's id."""
     if isinstance(ref, UUID):
         return ref
     ref = str(ref).strip()
     try:
-        return UUID(ref)
+        return ascii_uuid(ref)
     except ValueError:
         pass
-    prefix, sep, number = ref.rpartition("-")
-    if not sep or not prefix or not number.isdigit():
+    found = _ISSUE_CODE.fullmatch(ref)
+    # Only ASCII digits name an issue's number: int() also reads "١" as 1
+    # (another issue's name), and isdigit() passes "²", which int() refuses.
+    # The number may be written without the code's zeros (YC2023-2).
+    if found is None:
         raise NotFound(
             f"no issue {ref!r}: give an issue id or a code such as YC2023-0001",
             code="unknown_issue",
             params={"issue": ref},
         )
-    return uuid5(campaign_id(prefix), f"issue-{int(number)}")
+    return uuid5(campaign_id(found[1]), f"issue-{int(found[2])}")
 
 
 def command(method: Callable[Concatenate[App, P], T]) -> Callable[Concatenate[App, P], T]:

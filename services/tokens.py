@@ -16,6 +16,7 @@ from uuid import UUID
 
 from domain.actor import Actor
 from domain.errors import Forbidden
+from domain.text import ascii_uuid
 from domain.user import User
 from services.accounts import AccountCommands, NotAuthenticated
 from services.store import command
@@ -90,7 +91,7 @@ class TokenCommands(AccountCommands):
             raise NotAuthenticated("malformed token", code="malformed_token")
         _, user_hex, token_id, secret = parts
         try:
-            user_id = UUID(hex=user_hex)
+            user_id = ascii_uuid(user_hex)
         except ValueError:
             raise NotAuthenticated("malformed token", code="malformed_token") from None
         user = self._current_user(user_id)

@@ -15,6 +15,7 @@ language (``Accept-Language``: Chinese for ``zh``, English otherwise), made by
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Flask, Response, jsonify
@@ -73,10 +74,26 @@ def error_body(
     }
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(value: Any) -> Any:
+    """``value`` with every lone surrogate replaced by U+FFFD: an error answer
+    may repeat what the client sent (an unknown field's name, a code that
+    names nothing), and such text has no UTF-8 to be sent in."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_encodable(k): _encodable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(v) for v in value]
+    return value
+
+
 def respond(
     code: int, message: str, errors: dict[str, Any] | None = None, **extra: Any
 ) -> ResponseReturnValue:
-    response = jsonify(error_body(code, message, errors, **extra))
+    response = jsonify(_encodable(error_body(code, message, errors, **extra)))
     response.status_code = code
     if code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="rectify"'

@@ -33,8 +33,8 @@ class IssueProjection(Projection):
     name = "issues"
     #: Bump when one of ``tables`` changes: this projection alone is then rebuilt.
     # 2: per-assignment overdue and warned; 3: rm_issue_scope flags and copied columns;
-    # 4: rm_issues.summary
-    version = 4
+    # 4: rm_issues.summary; 5: rm_issues.search
+    version = 5
     tables = (t.issues, t.issue_scope, t.issue_states, t.letters, t.issue_units)
 
     def __init__(self, app: Application[UUID], *, tz: tzinfo, cache_size: int = 20_000) -> None:

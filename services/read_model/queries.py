@@ -37,6 +37,7 @@ from domain.actor import Actor
 from domain.errors import InvalidInput
 from domain.lifecycle import OPEN_STATUSES, Status
 from services.read_model import tables as t
+from services.read_model.search import search_key
 from services.views import AssignmentView
 
 MAX_PER_PAGE = 100
@@ -188,6 +189,8 @@ def _has_unit(code: str) -> str:
 
 
 def _like(q: str) -> str:
+    """A LIKE pattern for ``q`` anywhere (``q`` folded by ``search.search_key``,
+    and matched against ``rm_issues.search``)."""
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -240,15 +243,14 @@ class Queries:
         if f.overdue is not None:
             copied.append(copied_on.c.overdue.is_(f.overdue))
         if f.q and f.q.strip():
-            q = f.q.strip()
-            pattern = _like(q)
+            q = search_key(f.q.strip())
             if postgres:
                 # Necessary for a match, and answered by the GIN index: every
                 # character of q occurs in the title or the description.
-                chars = func.rm_issue_chars(i.title, i.description, type_=ARRAY(Text))
+                chars = func.rm_search_chars(i.search, type_=ARRAY(Text))
                 search_chars = chars.contains(sorted(set(q)))
                 where.append(search_chars)
-            where.append(or_(i.title.like(pattern, escape="\\"), i.description.like(pattern, escape="\\")))
+            where.append(i.search.like(_like(q), escape="\\"))
         return copied, where, search_chars
 
     @staticmethod
@@ -381,9 +383,7 @@ class Queries:
         if f.overdue is not None:
             where.append(h.overdue.is_(f.overdue))
         if f.q and f.q.strip():
-            pattern = _like(f.q.strip())
-            i = t.issues.c
-            where.append(or_(i.title.like(pattern, escape="\\"), i.description.like(pattern, escape="\\")))
+            where.append(t.issues.c.search.like(_like(search_key(f.q.strip())), escape="\\"))
         return where
 
     def _list_as_of(self, actor: Actor, f: IssueFilter, as_of: datetime) -> Page:

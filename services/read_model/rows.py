@@ -17,6 +17,7 @@ from domain.taxonomy import aspect_added, aspect_changed, category_added, catego
 from domain.unit import Unit
 from domain.user import User
 from services.read_model import tables as t
+from services.read_model.search import searchable
 
 
 def closed_on_time(issue: Issue, tz: tzinfo) -> bool:
@@ -68,6 +69,7 @@ def summary_document(row: dict[str, Any]) -> str:
 def issue_row(issue: Issue, tz: tzinfo) -> dict[str, Any]:
     row = _issue_columns(issue, tz)
     row["summary"] = summary_document(row)
+    row["search"] = searchable(issue.title, issue.description)
     return row
 
 

@@ -101,6 +101,8 @@ issues = Table(
     # The problem as a list shows it (``rows.summary_document``), written with
     # the row so that a page of the list is read, not built (docs/benchmarks.md).
     Column("summary", Text, nullable=False),
+    # What ``q=`` searches: title and description folded (``search.py``).
+    Column("search", Text, nullable=False),
     Index("ix_rm_issues_reported", "reported_at", "id"),
     Index("ix_rm_issues_campaign_number", "campaign", "number"),
     Index("ix_rm_issues_status", "status"),
@@ -110,22 +112,22 @@ issues = Table(
 
 # PostgreSQL only: a function of a row and a GIN index over it, so that a
 # search filters inside rm_issues instead of scanning every text.
-#   rm_issue_chars(title, description): the characters of both texts; every
-#     character of a search text must be among them, a necessary condition
-#     that the index answers (LIKE still decides).
+#   rm_search_chars(search): the characters of the folded title and
+#     description; every character of a (folded) search text must be among
+#     them, a necessary condition that the index answers (LIKE still decides).
 # GIN's pending list (fastupdate) is scanned whole by every search, and
 # without VACUUM it only empties when full: at the default 4 MB a search
 # took 150 ms. A small list keeps that to a few ms and still lets the
 # projector insert keys in batches. (Scopes and unit filters use
 # rm_issue_scope, on both databases.)
 ISSUE_FUNCTIONS = (
-    "CREATE OR REPLACE FUNCTION rm_issue_chars(title text, description text) RETURNS text[] "
+    "CREATE OR REPLACE FUNCTION rm_search_chars(search text) RETURNS text[] "
     "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS "
-    "$$ SELECT string_to_array(title || chr(10) || description, NULL) $$",
+    "$$ SELECT string_to_array(search, NULL) $$",
 )
 ISSUE_GIN_INDEXES = (
     "CREATE INDEX ix_rm_issues_chars ON rm_issues "
-    "USING gin (rm_issue_chars(title, description)) WITH (gin_pending_list_limit = 1024)",
+    "USING gin (rm_search_chars(search)) WITH (gin_pending_list_limit = 1024)",
 )
 # Lists read rm_issues once or twice per request, concurrently: parallel
 # workers only add processes competing for the same cores (on 2 cores a

@@ -72,6 +72,7 @@ def report_fields(**overrides: Any) -> dict[str, Any]:
         "key": False,
         "unit": "C01T1V1",
         "discovered_at": "2023-06-01",
+        "today": TODAY,
     }
     fields.update(overrides)
     return fields

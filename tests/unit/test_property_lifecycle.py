@@ -146,6 +146,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             key=False,
             unit="C01T1V1",
             discovered_at="2023-06-01",
+            today=TODAY,
         )
         for step in steps:
             step(self.issue)

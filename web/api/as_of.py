@@ -12,7 +12,10 @@ from marshmallow import ValidationError, fields
 from services.instants import parse_as_of
 from web.context import services
 
-INVALID = "Not a valid instant: ISO 8601 with an offset, or a date alone (YYYY-MM-DD)."
+INVALID = (
+    "Not a valid instant: ISO 8601 with an offset, or a date alone (YYYY-MM-DD), "
+    "from 0001-01-02 to 9998-12-31 (UTC)."
+)
 
 
 class AsOf(fields.Field[datetime]):

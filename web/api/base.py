@@ -8,7 +8,6 @@ import re
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, NoReturn, TypeVar
-from uuid import UUID
 
 from apispec import BasePlugin
 from flask import request
@@ -20,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from domain.actor import Actor
 from domain.errors import InvalidInput
 from domain.lifecycle import Action
+from domain.text import ascii_uuid
 from web import edge, errors
 from web.auth import authenticate, current_actor
 from web.context import services
@@ -93,7 +93,9 @@ def protected_blueprint(name: str, import_name: str, url_prefix: str, descriptio
     return blp
 
 
-_VERSION = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+#: ASCII digits only (``\d`` would take "١", which int() reads as 1), at
+#: most 18: never a number int() refuses.
+_VERSION = re.compile(r'^\s*(?:W/)?"?([0-9]{1,18})"?\s*$', re.ASCII)
 
 
 def if_match() -> int | None:
@@ -143,7 +145,7 @@ def body_doc(schema: type[Schema] | Schema, content_type: str = "application/jso
 def issue_ref(value: str) -> str:
     """An issue id or code from the URL (no other shape reaches the services)."""
     try:
-        return str(UUID(value))
+        return str(ascii_uuid(value))
     except ValueError:
         return value
 

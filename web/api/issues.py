@@ -16,7 +16,6 @@ from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 
 from domain.access import REPORT
-from domain.errors import InvalidInput
 from domain.lifecycle import Action
 from services.evidence import Upload
 from services.read_model.queries import Documents, IssueFilter, Page
@@ -270,11 +269,8 @@ def evidence(issue_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     files, form = edge.multipart_form()
     # Each file is the temporary file werkzeug spooled it to, stored from there.
     uploads = [Upload(f.filename or "file", f.stream) for f in files.getlist("file")]
-    note = form.get("note", "")
-    if len(note) > 5000:
-        raise InvalidInput(
-            "note has at most 5000 characters", "note", code="too_long", params={"limit": 5000}
-        )
+    # One value per field (the first), read as a JSON body's fields are.
+    note: str = s.EvidenceForm().load(form.to_dict())["note"]
     view, stored = app.attach_evidence_files(
         actor, ref, uploads=uploads, note=note, expected_version=expected
     )

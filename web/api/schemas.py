@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from domain.issue import MAX_DESCRIPTION, MAX_TEXT, MAX_TITLE
+from domain.text import has_surrogate
 from domain.vocabulary import Severity, Source, UnitKind
 from web.api.as_of import AsOf
 
@@ -18,14 +19,62 @@ ROLES = ["admin", "inspector", "clerk", "handler", "reviewer", "leader"]
 STATUSES = ["reported", "assigned", "submitted", "closed", "rejected"]
 
 
-def _has_nul(value: Any) -> bool:
+NUL_MESSAGE = "must not contain NUL characters"
+SURROGATE_MESSAGE = "must not contain lone surrogates (invalid Unicode)"
+
+
+def unstorable(value: Any) -> str | None:
+    """Why ``value`` (a string, or lists and objects of them) cannot be
+    stored as text, or None: a NUL (PostgreSQL text cannot hold one) or a
+    lone surrogate (valid in JSON as ``"\\ud800"``, but no UTF-8 encodes it)."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return NUL_MESSAGE
+        return SURROGATE_MESSAGE if has_surrogate(value) else None
     if isinstance(value, Mapping):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+        items: list[Any] = [x for kv in value.items() for x in kv]
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    return next((why for why in map(unstorable, items) if why), None)
+
+
+class JsonBoolean(fields.Boolean):
+    """A JSON ``true`` or ``false``; nothing else ("yes", "true", 1), 422."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        raise self.make_error("invalid", input=value)
+
+
+class QueryBoolean(fields.Boolean):
+    """A boolean in a query string: ``true`` or ``1``, ``false`` or ``0``
+    (``true`` and ``false`` in any case); any other word, 422."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"description": "true or 1, false or 0", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        word = value.lower() if isinstance(value, str) else value
+        if word in ("true", "1"):
+            return True
+        if word in ("false", "0"):
+            return False
+        raise self.make_error("invalid", input=value)
+
+
+class QueryInteger(fields.Integer):
+    """A whole number in a query string: ASCII digits only, at most 9 (int()
+    alone also reads "١", "２", "+1" and "1_0")."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 9):
+            raise self.make_error("invalid", input=value)
+        result: int = super()._deserialize(value, attr, data, **kwargs)
+        return result
 
 
 class In(Schema):
@@ -37,12 +86,16 @@ class In(Schema):
         unknown = RAISE
 
     @pre_load
-    def _no_nul(self, data: Any, **_: Any) -> Any:
-        """PostgreSQL text cannot hold NUL: accepted, one would break the read model."""
+    def _storable(self, data: Any, **_: Any) -> Any:
+        """Every value of a field of a body or query, at any depth, is text
+        that can be stored (:func:`unstorable`): 422 naming each field that is
+        not, before any field is read. (The domain refuses such text too,
+        ``domain/text.py``: this names the field of any type.) An unknown
+        field is left to ``unknown``: 422 in a body, ignored in a query."""
         if isinstance(data, Mapping):
-            nul = [k for k in self.fields if k in data and _has_nul(data[k])]
-            if nul:
-                raise ValidationError({k: ["must not contain NUL characters"] for k in nul})
+            bad = {k: why for k in self.fields if k in data and (why := unstorable(data[k]))}
+            if bad:
+                raise ValidationError({k: [why] for k, why in bad.items()})
         return data
 
 
@@ -167,7 +220,7 @@ class UserPatch(Patch):
     role = fields.String(validate=validate.OneOf(ROLES))
     unit = fields.String(validate=validate.Length(min=1, max=40))
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
-    active = fields.Boolean(metadata={"description": "false deactivates (its tokens end), true reactivates"})
+    active = JsonBoolean(metadata={"description": "false deactivates (its tokens end), true reactivates"})
 
 
 class UnitPatch(Patch):
@@ -176,7 +229,7 @@ class UnitPatch(Patch):
         validate=validate.Length(min=1, max=40),
         metadata={"description": "moves the unit and its subtree (never under itself or below it)"},
     )
-    active = fields.Boolean(metadata={"description": "false closes the unit, true reopens it"})
+    active = JsonBoolean(metadata={"description": "false closes the unit, true reopens it"})
 
 
 class CampaignPatch(Patch):
@@ -201,7 +254,7 @@ class IssueIn(In):
     aspect = fields.String(required=True, validate=validate.Length(min=1, max=40))
     category = fields.String(required=True, validate=validate.Length(min=1, max=40))
     severity = fields.String(load_default="general", validate=validate.OneOf(SEVERITIES))
-    key = fields.Boolean(load_default=False)
+    key = JsonBoolean(load_default=False)
     unit = fields.String(required=True, validate=validate.Length(min=1, max=40))
     discovered_at = fields.Date(load_default=None, allow_none=True)
 
@@ -267,10 +320,10 @@ class IssueQuery(In):
     aspect = fields.String()
     category = fields.String()
     source = fields.String(validate=validate.OneOf(SOURCES))
-    overdue = fields.Boolean()
+    overdue = QueryBoolean()
     q = fields.String(validate=validate.Length(max=200))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    page = QueryInteger(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = QueryInteger(load_default=20, validate=validate.Range(min=1, max=100))
     as_of = AsOf()
 
 
@@ -335,7 +388,7 @@ class ExtensionIn(In):
 
 
 class DecisionIn(In):
-    granted = fields.Boolean(required=True)
+    granted = JsonBoolean(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT))
 
 
@@ -344,7 +397,7 @@ class SubmitIn(In):
 
 
 class VerifyIn(In):
-    passed = fields.Boolean(required=True)
+    passed = JsonBoolean(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT))
 
 
@@ -370,8 +423,20 @@ class ReclassifyIn(In):
     aspect = fields.String(required=True)
     category = fields.String(required=True)
     severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
-    key = fields.Boolean(required=True)
+    key = JsonBoolean(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+
+
+class EvidenceForm(In):
+    """The fields of the multipart evidence upload beside its files: read by
+    the same rules as a JSON body (NUL, lone surrogates, lengths: 422 naming
+    the field). A form field it does not know is ignored, as browsers send
+    their own."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    note = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT))
 
 
 class EvidenceUploadDoc(Schema):

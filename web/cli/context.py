@@ -77,7 +77,9 @@ def parse_instant(value: str | None, services: Services) -> datetime | None:
     try:
         return parse_as_of(value, services.settings.tz, naive_in_tz=True)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 instant") from None
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 instant from 0001-01-02 to 9998-12-31 (UTC)"
+        ) from None
 
 
 def progress_bar(label: str) -> Any:

@@ -53,6 +53,13 @@ MESSAGES: dict[str, Label] = {
         "{field} must be 1 to {limit} letters, digits, '-' or '_'",
     ),
     "deadline_in_past": L("{field}不能早于今天", "{field} must not be before today"),
+    "nul_character": L("{field}不能包含 NUL 字符", "{field} must not contain NUL characters"),
+    "unpaired_surrogate": L(
+        "{field}不是有效的Unicode文本（含有孤立的代理项）",
+        "{field} is not valid Unicode text (it holds a lone surrogate)",
+    ),
+    "discovered_in_future": L("{field}不能晚于今天（{today}）", "{field} must not be after today ({today})"),
+    "discovered_too_early": L("{field}不能早于{earliest}", "{field} must not be before {earliest}"),
     "invalid_json": L("请求体不是有效的JSON", "the body is not valid JSON"),
     "json_not_object": L("请求体必须是JSON对象", "the body must be a JSON object"),
     "unknown_unit": L("没有编码为“{unit}”的单位", "no unit with code {unit}"),
@@ -119,6 +126,10 @@ MESSAGES: dict[str, Label] = {
     # lifecycle (409)
     "extension_pending": L("已有延期申请待审批", "an extension request is already waiting for a decision"),
     "no_extension_request": L("没有待审批的延期申请", "there is no extension request to decide"),
+    "dispute_pending": L(
+        "{unit}的申诉正在等待处理，处理前不能再次申诉",
+        "a dispute by {unit} is already waiting for a decision",
+    ),
     "name_taken": L("{thing}“{name}”已存在", "{thing} {name} already exists"),
     # roles and scope (403)
     "role_forbidden": L("{role}不能{action}", "the role {role} may not {action}"),

@@ -39,16 +39,26 @@ PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"Field may not be null\."), lambda m: "不能为空值"),
     (re.compile(r"Invalid (?:input )?type\."), lambda m: "类型无效"),
     (re.compile(r"Invalid value\."), lambda m: "值无效"),
+    (
+        re.compile(r"Not a valid instant: .*"),
+        lambda m: (
+            "不是有效的时间点：须为带时区的ISO 8601时间或单独的日期（YYYY-MM-DD），"
+            "在0001-01-02至9998-12-31（UTC）之间"
+        ),
+    ),
     (re.compile(r"Not a valid (.+)\."), lambda m: f"不是有效的{TYPES_ZH.get(m[1], m[1])}"),
     (
         re.compile(r'"(.*)" cannot be formatted as an? (.+)\.'),
         lambda m: f"“{m[1]}”不能表示为{TYPES_ZH.get(m[2], m[2])}",
     ),
     (re.compile(r"Must be one of: (.*)\."), lambda m: f"必须是以下之一：{m[1]}"),
-    (re.compile(r"Length must be between (\d+) and (\d+)\."), lambda m: f"长度须在{m[1]}到{m[2]}之间"),
-    (re.compile(r"Length must be (\d+)\."), lambda m: f"长度须为{m[1]}"),
-    (re.compile(r"Shorter than minimum length (\d+)\."), lambda m: f"长度不能少于{m[1]}"),
-    (re.compile(r"Longer than maximum length (\d+)\."), lambda m: f"长度不能超过{m[1]}"),
+    (
+        re.compile(r"Length must be between (\d+) and (\d+)\.", re.ASCII),
+        lambda m: f"长度须在{m[1]}到{m[2]}之间",
+    ),
+    (re.compile(r"Length must be (\d+)\.", re.ASCII), lambda m: f"长度须为{m[1]}"),
+    (re.compile(r"Shorter than minimum length (\d+)\.", re.ASCII), lambda m: f"长度不能少于{m[1]}"),
+    (re.compile(r"Longer than maximum length (\d+)\.", re.ASCII), lambda m: f"长度不能超过{m[1]}"),
     (
         re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\."),
         lambda m: f"须在{m[1]}到{m[2]}之间",
@@ -60,6 +70,10 @@ PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"Number too large\."), lambda m: "数字过大"),
     (re.compile(r"String does not match expected pattern\."), lambda m: "格式不符合要求"),
     (re.compile(r"must not contain NUL characters"), lambda m: "不能包含 NUL 字符"),
+    (
+        re.compile(r"must not contain lone surrogates \(invalid Unicode\)"),
+        lambda m: "不能包含孤立的代理项（无效的Unicode字符）",
+    ),
 ]
 
 
