@@ -63,6 +63,14 @@ class IssueFilter:
     q: str | None = None
     page: int = 1
     per_page: int = 20
+    #: One of :data:`SORTS`, "-" before it reverses it (the current list only; ``as_of`` keeps "reported").
+    sort: str = "reported"
+
+
+#: The orders of a list: newest reported first (the default, which the scope
+#: index gives without sorting), soonest deadline first (problems without a
+#: deadline last), by code (campaign, then number).
+SORTS = ("reported", "deadline", "code")
 
 
 @dataclass(frozen=True)
@@ -302,6 +310,7 @@ class Queries:
         else:
             source = drive.join(t.issues, t.issues.c.id == drive.c.issue_id)
             order = [drive.c.reported_at.desc(), drive.c.issue_id.desc()]
+        order = _order(f.sort, order)
         with self.engine.connect() as conn:
             copied, where, search_chars = self._conditions(conn, f, t.issues if drive is None else drive)
             scoped += copied
@@ -532,6 +541,29 @@ def _tally(by: str, names: dict[str, str], result: Any) -> Stats:
             tally["closed_on_time"] = tally.get("closed_on_time", 0) + n
     rows = [StatsRow(key=k, name=names.get(k, k), **v) for k, v in tallies.items()]
     return Stats(by=by, rows=rows)
+
+
+def _order(sort: str, newest_first: list[Any]) -> list[Any]:
+    """The ORDER BY of a list sorted by ``sort`` (:data:`SORTS`, "-" reverses
+    it); ``newest_first`` is the default order, on the driving scope rows
+    when there are any. Ties keep the newest first."""
+    reverse = sort.startswith("-")
+    key = sort[1:] if reverse else sort
+    if key not in SORTS:
+        raise InvalidInput(
+            f"sort is one of {', '.join(SORTS)}",
+            "sort",
+            code="invalid_choice",
+            params={"allowed": ", ".join(SORTS)},
+        )
+    i = t.issues.c
+    if key == "reported":
+        return [i.reported_at.asc(), i.id.asc()] if reverse else newest_first
+    if key == "deadline":
+        first: list[Any] = [i.deadline.is_(None).asc(), i.deadline.desc() if reverse else i.deadline.asc()]
+    else:
+        first = [c.desc() if reverse else c.asc() for c in (i.campaign, i.number)]
+    return [*first, i.reported_at.desc(), i.id.desc()]
 
 
 def _summary(r: Any) -> IssueSummary:
