@@ -18,6 +18,7 @@ from typing import Any
 from babel.dates import format_datetime as babel_format_datetime
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_timezone
+from jinja2 import pass_context
 
 from domain.actor import Role
 from domain.deadlines import Light
@@ -49,6 +50,11 @@ KINDS: dict[str, type[StrEnum]] = {
 }
 
 
+def marked(text: str) -> str:
+    """Marks ``text`` as a message for the catalog, to be translated later (gettext's ``N_``)."""
+    return text
+
+
 def ui_lang() -> Lang:
     """The language of this request's pages: the cookie's, else Chinese."""
     if has_request_context():
@@ -75,8 +81,10 @@ def install(app: Flask, settings: Settings) -> None:
         default_translation_directories=str(TRANSLATIONS),
     )
     env = app.jinja_env
-    env.filters["label"] = label_of
-    env.filters["event"] = lambda event_type: event_label(event_type, ui_lang())
+    # Filters that take the context are never folded into a template as constants,
+    # which would freeze the language of the request that compiled it.
+    env.filters["label"] = pass_context(lambda _, value, kind: label_of(value, kind))
+    env.filters["event"] = pass_context(lambda _, event_type: event_label(event_type, ui_lang()))
     env.filters["instant"] = instant
     env.filters["day"] = day
     env.globals["ui_lang"] = ui_lang

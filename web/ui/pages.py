@@ -45,8 +45,10 @@ def start_page(role: Role) -> str:
 
 
 def _before() -> ResponseReturnValue | None:
+    if request.endpoint == "ui.static":
+        return None  # assets neither read nor renew the session
     security.protect()
-    if not sessions.keep_session() and request.endpoint not in ("ui.auth.login", "ui.static"):
+    if not sessions.keep_session() and request.endpoint != "ui.auth.login":
         return redirect(url_for("ui.auth.login", expired=1))
     return None
 

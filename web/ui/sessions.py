@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Flask, current_app, g, session
+from flask_babel import gettext
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user, logout_user
 
 from domain.actor import Actor
 from services.accounts import NotAuthenticated
 from services.settings import Settings
 from web.context import services
+from web.ui.i18n import marked
 
 #: Session keys of this module (flask-login keeps ``_user_id`` and ``_fresh``).
 SEEN = "seen"
@@ -59,13 +61,17 @@ def install(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_idle_hours),
-        SESSION_REFRESH_EACH_REQUEST=True,
+        # Renewed by every page (it writes the last-seen time), not by assets.
+        SESSION_REFRESH_EACH_REQUEST=False,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=settings.secure_cookies,
     )
     app.extensions["rectify_ui_idle"] = timedelta(hours=settings.session_idle_hours)
     manager = LoginManager()
     manager.login_view = "ui.auth.login"
+    manager.login_message = marked("Please sign in to see this page.")  # localize_callback translates it
+    manager.login_message_category = "info"
+    manager.localize_callback = gettext
     manager.anonymous_user = Anonymous
     manager.session_protection = None  # the session is the signed cookie; the idle timeout limits it
     manager.user_loader(_load_user)

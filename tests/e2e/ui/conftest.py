@@ -11,7 +11,7 @@ xdist group, so one worker holds the server and the browser.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from domain.actor import Actor
 from services.bootstrap import Services, build
 from services.demo import play_demo
 from services.demo.city import PASSWORD
@@ -48,6 +49,34 @@ class Server:
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    def actor(self, username: str) -> Actor:
+        return self.services.app.actor_for(username)
+
+    def sign_in(self, page: Any, username: str, *, password: str | None = None) -> None:
+        """Signs in through the form, as a person would."""
+        page.goto(self.url("/login"))
+        page.fill("#username", username)
+        page.fill("#password", password or self.password)
+        with page.expect_navigation():
+            page.press("#password", "Enter")
+
+    def report(self, title: str = "村内道路破损未修复", *, unit: str = "YH0101", **fields: Any) -> str:
+        """A problem reported by the demo's inspector (through the services)."""
+        campaign = self.services.queries.campaigns()[0]
+        aspect = campaign["aspects"][0]
+        values: dict[str, Any] = {
+            "campaign": campaign["code"],
+            "title": title,
+            "description": "浏览器测试登记的问题。",
+            "source": "flying",
+            "aspect": aspect["code"],
+            "category": aspect["categories"][0]["code"],
+            "severity": "general",
+            "unit": unit,
+            **fields,
+        }
+        return self.services.app.report_issue(self.actor("inspector1"), **values).id
 
 
 @pytest.fixture(scope="session")
@@ -113,13 +142,30 @@ def console() -> Console:
 
 
 @pytest.fixture
-def page(browser: Any, console: Console) -> Iterator[Any]:
-    """A fresh browser context (no cookies) and a page in it, 1280 px wide."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    new_page = context.new_page()
-    console.attach(new_page)
+def new_page(browser: Any, console: Console) -> Iterator[Callable[..., Any]]:
+    """Opens a page in a browser context of its own (its own cookies: one
+    person at one browser), 1280 px wide unless told; ``lang`` sets the
+    language cookie as the language switch would."""
+    contexts: list[Any] = []
+
+    def open_page(*, width: int = 1280, lang: str | None = None, base_url: str | None = None) -> Any:
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        if lang is not None and base_url is not None:
+            context.add_cookies([{"name": "rectify_lang", "value": lang, "url": base_url}])
+        opened = context.new_page()
+        console.attach(opened)
+        return opened
+
     try:
-        yield new_page
+        yield open_page
     finally:
-        context.close()
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Any]) -> Any:
+    """A page in a fresh browser context (no cookies), 1280 px wide."""
+    return new_page()
