@@ -13,62 +13,15 @@ from dataclasses import replace
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from domain.actor import system_actor
 from services.bootstrap import Services, build
 from services.settings import Settings
-from tests.support import City, city_clock, in_days, report, small_city
+from tests.e2e.ui_client import PASSWORD, city, csrf_of, main_of, page_token, sign_in, ui
+from tests.support import City, city_clock, in_days, report
 from web.app import create_app
 
-PASSWORD = "a long test password"
-
-
-@pytest.fixture
-def city(sqlite_services: Services) -> City:
-    city = small_city(sqlite_services)
-    for username in (
-        "admin",
-        "inspector",
-        "handler",
-        "county-handler",
-        "other-handler",
-        "reviewer",
-        "leader",
-    ):
-        sqlite_services.app.change_password(system_actor(), username, password=PASSWORD)
-    return city
-
-
-@pytest.fixture
-def ui(sqlite_services: Services, city: City) -> Flask:
-    app = create_app(services=sqlite_services)
-    app.config["TESTING"] = True
-    app.extensions["sign_in_limit"].enabled = False
-    return app
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no CSRF token"
-    return found.group(1)
-
-
-def sign_in(client: FlaskClient, username: str, password: str = PASSWORD) -> tuple[int, str]:
-    token = csrf_of(client.get("/login").get_data(as_text=True))
-    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-    return r.status_code, r.headers.get("Location", "")
-
-
-def main_of(response: object) -> str:
-    html = response.get_data(as_text=True)  # type: ignore[attr-defined]
-    found = re.search(r"<main.*</main>", html, re.S)
-    assert found
-    return found.group(0)
-
-
-def page_token(client: FlaskClient, path: str) -> str:
-    return csrf_of(client.get(path).get_data(as_text=True))
+__all__ = ["city", "ui"]  # fixtures
 
 
 def test_anyone_not_signed_in_is_led_to_the_sign_in_page(ui: Flask) -> None:
@@ -90,6 +43,8 @@ def test_anyone_not_signed_in_is_led_to_the_sign_in_page(ui: Flask) -> None:
         ("reviewer", "/review"),
         ("leader", "/issues"),
         ("admin", "/issues"),
+        ("inspector", "/report"),
+        ("clerk", "/report"),
     ],
 )
 def test_signing_in_leads_each_role_to_its_start_page(ui: Flask, username: str, start: str) -> None:
@@ -102,9 +57,9 @@ def test_signing_in_leads_each_role_to_its_start_page(ui: Flask, username: str, 
 
 def test_the_session_cookie_is_httponly_and_samesite_lax(ui: Flask) -> None:
     client = ui.test_client()
-    token = csrf_of(client.get("/login").get_data(as_text=True))
-    r = client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token})
-    cookie = r.headers["Set-Cookie"]
+    _, location = sign_in(client, "admin")
+    assert location == "/issues"
+    cookie = client.get("/issues").headers["Set-Cookie"]
     assert "session=" in cookie
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Secure" not in cookie

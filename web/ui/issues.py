@@ -82,7 +82,7 @@ def read_list(
     try:
         data = s.IssueQuery().load(raw)
     except ValidationError as e:
-        return None, sort, _field_messages(e)
+        return None, sort, field_messages(e)
     data.pop("as_of", None)
     data["per_page"] = PER_PAGE
     try:
@@ -92,7 +92,7 @@ def read_list(
     return page, sort, []
 
 
-def _field_messages(e: ValidationError) -> list[str]:
+def field_messages(e: ValidationError) -> list[str]:
     messages = e.messages if isinstance(e.messages, dict) else {"_": e.messages}
     translated = validation.translate(messages, ui_lang())
     out = []
@@ -237,7 +237,7 @@ def _run(
             try:
                 loaded = schema.load(data if data is not None else _form(schema))
             except ValidationError as e:
-                for text in _field_messages(e):
+                for text in field_messages(e):
                     flash(text, "error")
                 return redirect(back)
             call(app, actor, ref, expected, loaded)

@@ -107,7 +107,7 @@ def _unexpected(e: Exception) -> ResponseReturnValue:
 
 
 def blueprint() -> Blueprint:
-    from web.ui import auth, issues, work
+    from web.ui import auth, issues, report, work
 
     ui = Blueprint(
         "ui",
@@ -125,4 +125,5 @@ def blueprint() -> Blueprint:
     ui.register_blueprint(auth.blueprint)
     ui.register_blueprint(issues.blueprint)
     ui.register_blueprint(work.blueprint)
+    ui.register_blueprint(report.blueprint)
     return ui

@@ -29,3 +29,28 @@
     }
   });
 })();
+
+// The location type-ahead of the report form: choosing a suggestion fills the hidden unit field.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var choice = event.target.closest && event.target.closest("[data-unit]");
+    if (!choice) {
+      return;
+    }
+    var field = document.getElementById("unit");
+    var search = document.getElementById("unit-q");
+    var list = document.getElementById("unit-suggestions");
+    if (field) { field.value = choice.getAttribute("data-unit"); }
+    if (search) { search.value = choice.getAttribute("data-label"); search.focus(); }
+    if (list) { list.innerHTML = ""; }
+    document.body.dispatchEvent(new CustomEvent("unit-chosen", { bubbles: true }));
+  });
+  // Typing again forgets the unit chosen before.
+  document.addEventListener("input", function (event) {
+    if (event.target && event.target.id === "unit-q") {
+      var field = document.getElementById("unit");
+      if (field) { field.value = ""; }
+    }
+  });
+})();

@@ -1,0 +1,172 @@
+"""The UI's pages through Flask's test client: the list's filters and sorting,
+the report form's pickers, type-ahead, duplicate hint and refusals."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from flask import Flask
+
+from services.bootstrap import Services
+from tests.e2e.ui_client import city, page_token, sign_in, ui
+from tests.support import City, report
+
+__all__ = ["city", "ui"]  # fixtures
+
+
+def codes_on(html: str) -> list[str]:
+    return re.findall(r'<span class="code">([^<]+)</span>', html)
+
+
+def test_the_list_applies_every_filter_of_the_api_and_keeps_them_in_its_links(
+    ui: Flask, sqlite_services: Services, city: City
+) -> None:
+    app = sqlite_services.app
+    first = report(sqlite_services, city, title="危房改造未完成")
+    report(sqlite_services, city, title="控辍保学不到位", aspect="A01", category="A01C01", source="household")
+    third = report(
+        sqlite_services, city, title="产业项目闲置", aspect="A02", category="A02C01", unit="C02T1V1"
+    )
+    app.assign(city.admin, first, lead="C01", deadline=app.today() + timedelta(days=9))
+    app.assign(city.admin, third, lead="D01", deadline=app.today() + timedelta(days=3))
+    client = ui.test_client()
+    sign_in(client, "admin")
+
+    def codes(query: str) -> list[str]:
+        r = client.get(f"/issues?{query}")
+        assert r.status_code == 200
+        return codes_on(r.get_data(as_text=True))
+
+    assert codes("") == ["YC2023-0003", "YC2023-0002", "YC2023-0001"]
+    assert codes("status=assigned") == ["YC2023-0003", "YC2023-0001"]
+    assert codes("unit=C02") == ["YC2023-0003"]
+    assert codes("unit=D01") == ["YC2023-0003"]  # an assignee's subtree counts too
+    assert codes("campaign=YC2023&aspect=A01") == ["YC2023-0002", "YC2023-0001"]
+    assert codes("category=A01C01") == ["YC2023-0002"]
+    assert codes("source=household") == ["YC2023-0002"]
+    assert codes("overdue=false&status=assigned") == ["YC2023-0003", "YC2023-0001"]
+    assert codes("overdue=true") == []
+    assert codes("q=产业") == ["YC2023-0003"]
+    assert codes("sort=deadline") == ["YC2023-0003", "YC2023-0001", "YC2023-0002"]
+    assert codes("sort=code") == ["YC2023-0001", "YC2023-0002", "YC2023-0003"]
+    html = client.get("/issues?status=assigned&q=改造&sort=deadline").get_data(as_text=True)
+    assert (
+        'href="/issues?q=%E6%94%B9%E9%80%A0&amp;status=assigned&amp;sort=code"' in html
+    )  # sorting keeps the filters
+    assert 'name="q" type="search" value="改造"' in html
+    # An invalid filter says why, in the user's language, and lists nothing.
+    bad = client.get("/issues?source=nowhere").get_data(as_text=True)
+    assert "问题来源" in bad and 'class="flash error"' in bad
+    assert codes_on(bad) == []
+
+
+def test_the_list_pages(ui: Flask, sqlite_services: Services, city: City) -> None:
+    for n in range(23):
+        report(sqlite_services, city, title=f"问题{n}")
+    client = ui.test_client()
+    sign_in(client, "admin")
+    first = client.get("/issues?sort=code").get_data(as_text=True)
+    assert len(codes_on(first)) == 20 and "第1页，共2页" in first
+    assert 'href="/issues?sort=code&amp;page=2"' in first
+    second = client.get("/issues?sort=code&page=2").get_data(as_text=True)
+    assert codes_on(second) == ["YC2023-0021", "YC2023-0022", "YC2023-0023"]
+
+
+def test_the_inbox_and_the_queue_hold_the_users_own_work(
+    ui: Flask, sqlite_services: Services, city: City
+) -> None:
+    app = sqlite_services.app
+    both = report(sqlite_services, city, title="双交办的问题")
+    other = report(sqlite_services, city, title="另一县的问题", unit="C02T1V1")
+    app.assign(city.admin, both, lead="C01", co=["D01"], deadline=app.today() + timedelta(days=2))
+    app.assign(city.admin, other, lead="C02", deadline=app.today() + timedelta(days=30))
+    for username in ("county-handler", "handler"):
+        client = ui.test_client()
+        sign_in(client, username)
+        html = client.get("/inbox").get_data(as_text=True)
+        assert codes_on(html) == ["YC2023-0001"], username
+        assert 'class="light yellow"' in html  # two days left: inside the warning window
+    app.submit(city.county_handler, both, summary="已整改")
+    client = ui.test_client()
+    sign_in(client, "reviewer")
+    assert codes_on(client.get("/review").get_data(as_text=True)) == ["YC2023-0001"]
+    client = ui.test_client()
+    sign_in(client, "leader")
+    assert client.get("/review").status_code == 200  # any role may open it; its scope decides
+
+
+def test_the_report_form_pickers_and_type_ahead(ui: Flask, city: City) -> None:
+    client = ui.test_client()
+    sign_in(client, "inspector")
+    form = client.get("/report").get_data(as_text=True)
+    assert 'capture="environment"' in form and 'name="unit_q"' in form
+    part = client.get("/report/taxonomy?campaign=YC2023&aspect=A01").get_data(as_text=True)
+    assert "义务教育保障" in part and "住房安全保障" in part and "产业项目" not in part
+    found = client.get("/report/units?unit_q=yhq").get_data(as_text=True)
+    assert 'data-unit="C01"' in found  # 盐湖区 by its pinyin initials
+    assert 'data-unit="C01"' in client.get("/report/units?unit_q=盐湖").get_data(as_text=True)
+    # A clerk is offered only units of its own subtree.
+    clerk = ui.test_client()
+    sign_in(clerk, "clerk")
+    assert 'data-unit="C01T1V1"' in clerk.get("/report/units?unit_q=C01T1V1").get_data(as_text=True)
+    assert "data-unit=" not in clerk.get("/report/units?unit_q=C02").get_data(as_text=True)
+
+
+def test_reporting_records_the_problem_and_shows_duplicates(
+    ui: Flask, sqlite_services: Services, city: City
+) -> None:
+    client = ui.test_client()
+    sign_in(client, "inspector")
+    token = page_token(client, "/report")
+    fields = {
+        "csrf_token": token,
+        "campaign": "YC2023",
+        "source": "flying",
+        "aspect": "A01",
+        "category": "A01C02",
+        "unit_q": "盐湖区一村",  # typed, not chosen: the one unit the text names
+        "title": "危房未改造",
+        "description": "排查发现。",
+        "severity": "serious",
+        "key": "1",
+    }
+    r = client.post("/report", data=fields)
+    assert r.status_code == 302, r.get_data(as_text=True)
+    view = sqlite_services.app.get_issue(city.admin, "YC2023-0001")
+    assert (view.unit, view.title, view.key, view.severity) == ("C01T1V1", "危房未改造", True, "serious")
+    hint = client.get("/report/duplicates?campaign=YC2023&unit=C01T1&category=A01C02").get_data(as_text=True)
+    assert "YC2023-0001" in hint
+    assert (
+        client.get("/report/duplicates?campaign=YC2023&unit=C02&category=A01C02").get_data(as_text=True) == ""
+    )
+    # Invalid input is said on the form, in Chinese, and records nothing.
+    r = client.post("/report", data={**fields, "title": "", "unit": "C01T1V1"})
+    assert r.status_code == 200 and "标题" in r.get_data(as_text=True)
+    r = client.post("/report", data={**fields, "unit_q": "不存在的地方"})
+    assert "请从列表中选择问题所在地" in r.get_data(as_text=True)
+    assert sqlite_services.queries.count_issues() == 1
+
+
+def test_roles_that_may_not_report_are_refused_and_clerks_stay_in_their_subtree(
+    ui: Flask, sqlite_services: Services, city: City
+) -> None:
+    handler = ui.test_client()
+    sign_in(handler, "county-handler")
+    assert handler.get("/report").status_code == 403
+    clerk = ui.test_client()
+    sign_in(clerk, "clerk")
+    token = page_token(clerk, "/report")
+    fields = {
+        "csrf_token": token,
+        "campaign": "YC2023",
+        "source": "cadre",
+        "aspect": "A01",
+        "category": "A01C02",
+        "unit": "C02T1V1",
+        "title": "辖区外的问题",
+    }
+    html = clerk.post("/report", data=fields).get_data(as_text=True)
+    assert "信息员只能登记本单位辖区内的问题" in html
+    assert clerk.post("/report", data={**fields, "unit": "C01T1V1"}).status_code == 302
+    assert sqlite_services.queries.count_issues() == 1
