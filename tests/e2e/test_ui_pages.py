@@ -170,3 +170,82 @@ def test_roles_that_may_not_report_are_refused_and_clerks_stay_in_their_subtree(
     assert "信息员只能登记本单位辖区内的问题" in html
     assert clerk.post("/report", data={**fields, "unit": "C01T1V1"}).status_code == 302
     assert sqlite_services.queries.count_issues() == 1
+
+
+def _post(client: object, issue: str, name: str, **data: object) -> str:
+    """Posts a command's form from the problem page; returns the page it leads back to."""
+    token = page_token(client, f"/issues/{issue}")  # type: ignore[arg-type]
+    r = client.post(f"/issues/{issue}/{name}", data={"csrf_token": token, **data})  # type: ignore[attr-defined]
+    assert r.status_code == 302, r.get_data(as_text=True)
+    page: str = client.get(r.headers["Location"]).get_data(as_text=True)  # type: ignore[attr-defined]
+    return page
+
+
+def test_every_command_form_calls_the_services_command(
+    ui: Flask, sqlite_services: Services, city: City
+) -> None:
+    app = sqlite_services.app
+    issue = report(sqlite_services, city)
+    duplicate = report(sqlite_services, city, title="重复登记")
+    wrong = report(sqlite_services, city, title="不是问题")
+    office = ui.test_client()
+    sign_in(office, "admin")
+    soon = (app.today() + timedelta(days=5)).isoformat()
+    later = (app.today() + timedelta(days=40)).isoformat()
+    html = office.get(f"/issues/{issue}").get_data(as_text=True)
+    assert 'name="lead"' in html and "不予立项" in html
+    page = _post(office, issue, "assign", lead="C01", co=["D01", "C02"], deadline=soon, measures="限期整改")
+    assert "已交办" in page
+    assert [a.unit for a in app.get_issue(city.admin, issue).assignments] == ["C01", "D01", "C02"]
+    assert "已合并到原问题" in _post(office, duplicate, "reject", reason="重复", duplicate_of="YC2023-0001")
+    assert "已不予立项" in _post(office, wrong, "reject", reason="经核实不是问题")
+    assert app.get_issue(city.admin, duplicate).duplicate_of == issue
+    page = _post(office, issue, "reassign", lead="C01", co=["D01"], reason="临猗县无关")
+    assert [a.unit for a in app.get_issue(city.admin, issue).assignments] == ["C01", "D01"]
+    handler = ui.test_client()
+    sign_in(handler, "county-handler")
+    html = handler.get(f"/issues/{issue}").get_data(as_text=True)
+    assert 'name="lead"' not in html and "申请延期" in html
+    assert "申诉已提交" in _post(handler, issue, "dispute", reason="非本单位职责")
+    assert "延期申请已提交" in _post(handler, issue, "extension", deadline=later, reason="工程量大")
+    page = office.get(f"/issues/{issue}").get_data(as_text=True)
+    assert "审批延期申请" in page and "工程量大" in page
+    assert "延期申请已审批" in _post(office, issue, "decision", granted="true", note="同意")
+    assert app.get_issue(city.admin, issue).deadline.isoformat() == later  # type: ignore[union-attr]
+    _post(handler, issue, "submit", summary="整改完成")
+    reviewer = ui.test_client()
+    sign_in(reviewer, "reviewer")
+    assert "验收通过，问题已销号" in _post(reviewer, issue, "verify", passed="true", note="通过")
+    assert "已重新整改" in _post(reviewer, issue, "reopen", reason="回头看发现反弹")
+    assert app.get_issue(city.admin, issue).status == "assigned"
+
+
+def test_refusals_are_said_on_the_problem_page_in_the_users_language(
+    ui: Flask, sqlite_services: Services, city: City
+) -> None:
+    app = sqlite_services.app
+    issue = report(sqlite_services, city)
+    app.assign(city.admin, issue, lead="C01", deadline=app.today() + timedelta(days=5))
+    handler = ui.test_client()
+    sign_in(handler, "county-handler")
+    before = len(app.history(city.admin, issue))
+    page = _post(handler, issue, "progress", note="")  # required
+    assert "说明" in page and 'class="flash error"' in page
+    page = _post(handler, issue, "progress", note="第一次", version="1")  # a stale page
+    assert "版本已过期" in page
+    page = _post(handler, issue, "verify", passed="true")  # a handler may not verify
+    assert "责任单位经办人不能验收通过" in page
+    page = _post(handler, issue, "extension", deadline="2000-01-01", reason="太早")
+    assert "不能早于今天" in page
+    assert len(app.history(city.admin, issue)) == before
+    english = ui.test_client()
+    english.set_cookie("rectify_lang", "en")
+    sign_in(english, "county-handler")
+    page = _post(english, issue, "verify", passed="false")
+    assert "the role handler may not fail verification" in page
+    assert (
+        handler.post(
+            f"/issues/{issue}/nothing", data={"csrf_token": page_token(handler, "/issues")}
+        ).status_code
+        == 404
+    )

@@ -11,25 +11,28 @@ that command and given to the same service command, after the same checks
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_login import login_required
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 
 from domain.errors import DomainError
 from domain.lifecycle import Action, Status
 from domain.vocabulary import Source
+from services.evidence import Upload
 from services.read_model.queries import SORTS, IssueFilter, IssueSummary, Page
 from services.views import AssignmentView, IssueView
 from web.api import schemas as s
 from web.api.base import issue_ref
 from web.context import services
 from web.i18n import validation
-from web.ui.i18n import message, ui_lang
+from web.ui.i18n import marked, message, ui_lang
 from web.ui.names import directory
 from web.ui.sessions import current_actor
 
@@ -176,15 +179,29 @@ def page(issue_id: str) -> ResponseReturnValue:
     view = app.get_issue(actor, ref)  # 404 for an issue the user may not see
     allowed = app.allowed_actions(actor, ref)
     history = app.history(actor, ref)
+    assigning = bool(allowed & {Action.ASSIGN, Action.REASSIGN})
     return render_template(
         "issues/page.html",
         issue=view,
         allowed=allowed,
+        units=_assignable(view) if assigning else [],
+        today=app.today().isoformat(),
         Action=Action,
         history=history,
         names=directory(),
         light_of=light_of,
         progress=[h for h in history if h.type in ("ProgressReported", "Submitted", "VerificationFailed")],
+    )
+
+
+def _assignable(view: IssueView) -> list[dict[str, Any]]:
+    """Units a problem may be handed to: the open ones below the root, down to
+    townships (and those it is assigned to now), in the order of the tree."""
+    current = {a.unit for a in view.assignments}
+    units = directory().units
+    return sorted(
+        (u for u in units if u["active"] and (1 < u["depth"] <= 3 or u["code"] in current)),
+        key=lambda u: u["path"],
     )
 
 
@@ -207,9 +224,114 @@ def evidence(issue_id: str, evidence_id: str) -> ResponseReturnValue:
 
 
 # -- commands ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Command:
+    """A form on the problem page: which action it is (for the checks before
+    its input is read), the API's schema of its input, and the service command."""
+
+    action: Callable[[], Action]
+    schema: type[Schema]
+    call: Callable[..., IssueView]
+    done: str  # what the page says afterwards (a catalog message)
+
+
+FAIL = Action.FAIL_VERIFICATION
+
+#: What the page says after an action whose command has more than one outcome.
+DONE_BY_ACTION: dict[Action, str] = {
+    Action.PASS_VERIFICATION: marked("Verification passed: the problem is closed."),
+    Action.FAIL_VERIFICATION: marked("Returned for more work."),
+    Action.MERGE_AS_DUPLICATE: marked("Merged into the original problem."),
+}
+
+
+def _fixed(action: Action) -> Callable[[], Action]:
+    return lambda: action
+
+
+COMMANDS: dict[str, Command] = {
+    "assign": Command(
+        _fixed(Action.ASSIGN),
+        s.AssignIn,
+        lambda app, a, ref, v, d: app.assign(a, ref, expected_version=v, **d),
+        marked("Assigned."),
+    ),
+    "reassign": Command(
+        _fixed(Action.REASSIGN),
+        s.ReassignIn,
+        lambda app, a, ref, v, d: app.reassign(a, ref, expected_version=v, **d),
+        marked("Reassigned."),
+    ),
+    "dispute": Command(
+        _fixed(Action.DISPUTE_ASSIGNMENT),
+        s.DisputeIn,
+        lambda app, a, ref, v, d: app.dispute_assignment(a, ref, expected_version=v, **d),
+        marked("The dispute is recorded."),
+    ),
+    "progress": Command(
+        _fixed(Action.REPORT_PROGRESS),
+        s.NoteIn,
+        lambda app, a, ref, v, d: app.report_progress(a, ref, expected_version=v, **d),
+        marked("Progress recorded."),
+    ),
+    "extension": Command(
+        _fixed(Action.REQUEST_EXTENSION),
+        s.ExtensionIn,
+        lambda app, a, ref, v, d: app.request_extension(a, ref, expected_version=v, **d),
+        marked("The extension request is recorded."),
+    ),
+    "decision": Command(
+        _fixed(Action.DECIDE_EXTENSION),
+        s.DecisionIn,
+        lambda app, a, ref, v, d: app.decide_extension(a, ref, expected_version=v, **d),
+        marked("The extension request is decided."),
+    ),
+    "submit": Command(
+        _fixed(Action.SUBMIT),
+        s.SubmitIn,
+        lambda app, a, ref, v, d: app.submit(a, ref, expected_version=v, **d),
+        marked("Submitted for verification."),
+    ),
+    "verify": Command(
+        lambda: Action.PASS_VERIFICATION if request.form.get("passed") == "true" else FAIL,
+        s.VerifyIn,
+        lambda app, a, ref, v, d: app.verify(a, ref, expected_version=v, **d),
+        marked("Verification recorded."),  # DONE_BY_ACTION says which
+    ),
+    "reopen": Command(
+        _fixed(Action.REOPEN),
+        s.ReopenIn,
+        lambda app, a, ref, v, d: app.reopen(a, ref, expected_version=v, **d),
+        marked("Reopened for rectification."),
+    ),
+    "reject": Command(
+        lambda: Action.MERGE_AS_DUPLICATE if request.form.get("duplicate_of") else Action.REJECT,
+        s.RejectIn,
+        lambda app, a, ref, v, d: app.reject(a, ref, expected_version=v, **d),
+        marked("Rejected."),
+    ),
+    "comment": Command(
+        _fixed(Action.COMMENT),
+        s.CommentIn,
+        lambda app, a, ref, v, d: app.comment(a, ref, expected_version=v, **d),
+        marked("Recorded."),
+    ),
+}
+
+
 def _form(schema: Schema) -> dict[str, Any]:
-    """The form's fields the command's schema reads (nothing else: not the CSRF token)."""
-    return {name: request.form[name] for name in schema.fields if name in request.form}
+    """The form's fields the command's schema reads (nothing else: not the
+    CSRF token, not the version); empty fields are left out, lists are every
+    value of their field."""
+    data: dict[str, Any] = {}
+    for name, field in schema.fields.items():
+        if isinstance(field, fields.List):
+            values = [v for v in request.form.getlist(name) if v.strip()]
+            if values or name in request.form:
+                data[name] = values
+        elif request.form.get(name, "").strip():
+            data[name] = request.form[name]
+    return data
 
 
 def _expected_version() -> int | None:
@@ -217,112 +339,59 @@ def _expected_version() -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _run(
-    issue_id: str,
-    action: Action,
-    schema: Schema,
-    call: Callable[..., IssueView],
-    done: str,
-    data: dict[str, Any] | None = None,
-) -> ResponseReturnValue:
-    """One command from a form: the same checks and the same service command
-    as the API; a refusal is shown on the problem's page in the user's language."""
+def _refused(e: DomainError, back: str) -> ResponseReturnValue:
+    if e.default_code == "not_found":
+        raise e  # the same 404 page as for a problem that does not exist
+    flash(message(e.code, e.params, e.default_code), "error")
+    return redirect(back)
+
+
+@blueprint.post("/<issue_id>/<name>")
+@login_required
+def command(issue_id: str, name: str) -> ResponseReturnValue:
+    """One command from a form: the same checks (404, 403, 412 before the input
+    is read) and the same service command as the API; a refusal is shown on
+    the problem's page in the user's language."""
+    found = COMMANDS.get(name)
+    if found is None:
+        abort(404)
     app = services().app
     actor = current_actor()
     ref = issue_ref(issue_id)
     expected = _expected_version()
     back = url_for("ui.issues.page", issue_id=issue_id)
+    schema = found.schema()
+    action = found.action()
     try:
         with app.checked_command(actor, ref, action, expected):
             try:
-                loaded = schema.load(data if data is not None else _form(schema))
+                loaded = schema.load(_form(schema))
             except ValidationError as e:
                 for text in field_messages(e):
                     flash(text, "error")
                 return redirect(back)
-            call(app, actor, ref, expected, loaded)
+            found.call(app, actor, ref, expected, loaded)
     except DomainError as e:
-        if e.default_code == "not_found":
-            raise
-        flash(message(e.code, e.params, e.default_code), "error")
-        return redirect(back)
-    flash(done, "success")
+        return _refused(e, back)
+    flash(gettext(DONE_BY_ACTION.get(action, found.done)), "success")
     return redirect(back)
-
-
-@blueprint.post("/<issue_id>/progress")
-@login_required
-def progress(issue_id: str) -> ResponseReturnValue:
-    return _run(
-        issue_id,
-        Action.REPORT_PROGRESS,
-        s.NoteIn(),
-        lambda app, a, ref, v, d: app.report_progress(a, ref, expected_version=v, **d),
-        _("Progress recorded."),
-    )
-
-
-@blueprint.post("/<issue_id>/submit")
-@login_required
-def submit(issue_id: str) -> ResponseReturnValue:
-    return _run(
-        issue_id,
-        Action.SUBMIT,
-        s.SubmitIn(),
-        lambda app, a, ref, v, d: app.submit(a, ref, expected_version=v, **d),
-        _("Submitted for verification."),
-    )
-
-
-@blueprint.post("/<issue_id>/verify")
-@login_required
-def verify(issue_id: str) -> ResponseReturnValue:
-    passed = request.form.get("passed") == "true"
-    action = Action.PASS_VERIFICATION if passed else Action.FAIL_VERIFICATION
-    return _run(
-        issue_id,
-        action,
-        s.VerifyIn(),
-        lambda app, a, ref, v, d: app.verify(a, ref, expected_version=v, **d),
-        _("Verification passed: the problem is closed.") if passed else _("Returned for more work."),
-        data={"passed": passed, "note": request.form.get("note", "")},
-    )
-
-
-@blueprint.post("/<issue_id>/comment")
-@login_required
-def comment(issue_id: str) -> ResponseReturnValue:
-    return _run(
-        issue_id,
-        Action.COMMENT,
-        s.CommentIn(),
-        lambda app, a, ref, v, d: app.comment(a, ref, expected_version=v, **d),
-        _("Comment recorded."),
-    )
 
 
 @blueprint.post("/<issue_id>/evidence")
 @login_required
 def upload(issue_id: str) -> ResponseReturnValue:
-    """Evidence files, through the same service command as the API's upload."""
-    from services.evidence import Upload
-
+    """Evidence files (several at once), through the same service command as the API's upload."""
     app = services().app
     actor = current_actor()
     ref = issue_ref(issue_id)
+    expected = _expected_version()
     back = url_for("ui.issues.page", issue_id=issue_id)
-    files = [f for f in request.files.getlist("file") if f.filename]
-    uploads = [Upload(f.filename or "file", f.read()) for f in files]
+    uploads = [Upload(f.filename or "file", f.read()) for f in request.files.getlist("file") if f.filename]
     note = request.form.get("note", "")
     try:
-        app.check_command(actor, ref, Action.ATTACH_EVIDENCE, _expected_version())
-        app.attach_evidence_files(
-            actor, ref, uploads=uploads, note=note, expected_version=_expected_version()
-        )
+        app.check_command(actor, ref, Action.ATTACH_EVIDENCE, expected)
+        app.attach_evidence_files(actor, ref, uploads=uploads, note=note, expected_version=expected)
     except DomainError as e:
-        if e.default_code == "not_found":
-            raise
-        flash(message(e.code, e.params, e.default_code), "error")
-        return redirect(back)
+        return _refused(e, back)
     flash(_("Evidence attached."), "success")
     return redirect(back)

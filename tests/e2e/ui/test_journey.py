@@ -1,8 +1,8 @@
-"""A problem's whole life in the browser, as far as the pages go: an inspector
-reports it with a photo and sees the duplicate hint for a second report; the
-office assigns it (through the services: the assign page comes later) to a
-county and a department; the county's handler reports progress and submits
-with evidence; a reviewer returns it; the handler submits again; another
+"""A problem's whole life in the browser, as far as the pages go: an
+inspector reports it with a photo and sees the duplicate hint for a second
+report; the office assigns it on the problem's page to a county and a
+department; the county's handler reports progress and submits with
+evidence; a reviewer returns it; the handler submits again; another
 reviewer closes it."""
 
 from __future__ import annotations
@@ -74,9 +74,23 @@ def test_report_assign_rectify_return_resubmit_close(
     hint = inspector.locator("#duplicates a", has_text=view.code)
     hint.wait_for()
     assert hint.get_attribute("href") == f"/issues/{issue}"
-    # -- the office assigns it to the county and a department (双交办) ---------------------------------
+    # -- the office assigns it to the county and a department (双交办) ------------------------------
+    office = new_page()
+    ui_server.sign_in(office, "admin")
+    office.goto(ui_server.url(f"/issues/{issue}"))
     deadline = app.today() + timedelta(days=10)
-    app.assign(ui_server.actor("admin"), issue, lead="YH", co=["WAT"], deadline=deadline, measures="更换管网")
+    office.select_option("#assign-lead", "YH")
+    office.select_option("#assign-co", ["WAT"])
+    office.fill("#assign-deadline", deadline.isoformat())
+    office.fill("#assign-measures", "更换老化管网，恢复稳定供水。")
+    with office.expect_navigation():
+        office.get_by_role("button", name="交办", exact=True).click()
+    assert "已交办" in office.inner_text(".flash.success")
+    assigned = app.get_issue(ui_server.actor("admin"), issue)
+    assert [(a.unit, a.role, a.deadline) for a in assigned.assignments] == [
+        ("YH", "lead", deadline),
+        ("WAT", "co", deadline),
+    ]
     # -- the county's handler: inbox, progress, evidence, submit ------------------------------------
     handler = new_page()
     ui_server.sign_in(handler, "h-yh")
