@@ -249,3 +249,13 @@ def test_refusals_are_said_on_the_problem_page_in_the_users_language(
         ).status_code
         == 404
     )
+
+
+def test_a_part_of_a_page_asked_for_without_a_session_sends_the_browser_to_sign_in(ui: Flask) -> None:
+    client = ui.test_client()
+    r = client.get("/report/units?unit_q=yhq", headers={"HX-Request": "true"})
+    assert r.status_code == 401
+    assert r.headers["HX-Redirect"].startswith("/login?next=/report/units")
+    page = client.get("/issues")
+    assert page.status_code == 302
+    assert "请先登录" in client.get(page.headers["Location"]).get_data(as_text=True)

@@ -17,7 +17,8 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, flash, g, make_response, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user, logout_user
 
@@ -69,13 +70,24 @@ def install(app: Flask, settings: Settings) -> None:
     app.extensions["rectify_ui_idle"] = timedelta(hours=settings.session_idle_hours)
     manager = LoginManager()
     manager.login_view = "ui.auth.login"
-    manager.login_message = marked("Please sign in to see this page.")  # localize_callback translates it
-    manager.login_message_category = "info"
-    manager.localize_callback = gettext
+    manager.unauthorized_handler(_unauthorized)
     manager.anonymous_user = Anonymous
     manager.session_protection = None  # the session is the signed cookie; the idle timeout limits it
     manager.user_loader(_load_user)
     manager.init_app(app)
+
+
+def _unauthorized() -> ResponseReturnValue:
+    """A page that needs a signed-in user leads to the sign-in page and back;
+    an htmx request (a part of a page) asks the browser to go there whole."""
+    back = request.full_path if request.query_string else request.path
+    target = url_for("ui.auth.login", next=back)
+    if request.headers.get("HX-Request"):
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = target
+        return response
+    flash(gettext(marked("Please sign in to see this page.")), "info")
+    return redirect(target)
 
 
 def _load_user(username: str) -> SignedIn | None:
