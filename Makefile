@@ -26,6 +26,7 @@ run: $(STAMP)
 	@echo "Demo logins (ROLE USERNAME PASSWORD), also in var/demo-logins.txt:"
 	@cat var/demo-logins.txt
 	$(BIN)/rectify project
+	@echo "Web UI: http://127.0.0.1:8000/  (sign in with a demo login above)"
 	@echo "API docs: http://127.0.0.1:8000/api/docs   (token: $(BIN)/rectify token admin)"
 	$(BIN)/rectify serve --host 127.0.0.1 --port 8000
 
