@@ -259,3 +259,29 @@ def test_a_part_of_a_page_asked_for_without_a_session_sends_the_browser_to_sign_
     page = client.get("/issues")
     assert page.status_code == 302
     assert "请先登录" in client.get(page.headers["Location"]).get_data(as_text=True)
+
+
+def test_times_are_shown_in_the_configured_time_zone_and_the_inbox_shows_the_units_own_deadline(
+    ui: Flask, sqlite_services: Services, city: City
+) -> None:
+    app = sqlite_services.app
+    issue = report(sqlite_services, city)
+    app.assign(city.admin, issue, lead="C01", deadline=app.today() + timedelta(days=30))
+    app.reassign(
+        city.admin,
+        issue,
+        lead="C01",
+        co=["D01"],
+        reason="加配合单位",
+        deadline=app.today() + timedelta(days=1),
+    )
+    view = app.get_issue(city.admin, issue)
+    client = ui.test_client()
+    sign_in(client, "admin")
+    local = view.reported_at.astimezone(sqlite_services.settings.tz).strftime("%Y-%m-%d %H:%M")
+    assert local in client.get(f"/issues/{issue}").get_data(as_text=True)
+    department = ui.test_client()
+    sign_in(department, "handler")  # of D01, a co-unit with its own, nearer deadline
+    inbox = department.get("/inbox").get_data(as_text=True)
+    assert (app.today() + timedelta(days=1)).isoformat() in inbox
+    assert 'class="light yellow"' in inbox and "配合" in inbox

@@ -23,7 +23,11 @@ def test_save_screenshots_of_the_main_pages(ui_server: Server, new_page: Any) ->
     app = ui_server.services.app
     issue = ui_server.report("盐湖区北城街道示范村危房改造未完成", severity="serious", key=True)
     app.assign(
-        ui_server.actor("admin"), issue, lead="YH", co=["HOU"], deadline=app.today() + timedelta(days=2),
+        ui_server.actor("admin"),
+        issue,
+        lead="YH",
+        co=["HOU"],
+        deadline=app.today() + timedelta(days=2),
         measures="限期完成改造，落实资金，验收后销号。",
     )
     app.report_progress(ui_server.actor("h-yh"), issue, note="已完成房屋鉴定，施工队进场。")
