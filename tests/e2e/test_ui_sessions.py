@@ -230,3 +230,22 @@ def test_a_problem_the_user_may_not_see_is_a_404_page(
     client = ui.test_client()
     sign_in(client, "county-handler")
     assert client.get(f"/issues/{issue}").status_code == 200
+
+
+def test_signing_in_goes_back_to_the_page_asked_for_and_never_to_another_site(ui: Flask) -> None:
+    client = ui.test_client()
+    first = client.get("/issues?status=assigned")
+    assert first.headers["Location"] == "/login?next=/issues?status%3Dassigned"
+    for target, landing in (
+        ("/issues?status=assigned", "/issues?status=assigned"),
+        ("//evil.example/x", "/issues"),
+    ):
+        client = ui.test_client()
+        sign_in(client, "admin")  # gives the password, signs in
+        sign_out = client.post("/logout", data={"csrf_token": page_token(client, "/issues")})
+        assert sign_out.status_code == 302
+        token = csrf_of(client.get(f"/login?next={target}").get_data(as_text=True))
+        r = client.post(
+            "/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token, "next": target}
+        )
+        assert r.headers["Location"] == landing
