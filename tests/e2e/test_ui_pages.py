@@ -285,3 +285,35 @@ def test_times_are_shown_in_the_configured_time_zone_and_the_inbox_shows_the_uni
     inbox = department.get("/inbox").get_data(as_text=True)
     assert (app.today() + timedelta(days=1)).isoformat() in inbox
     assert 'class="light yellow"' in inbox and "配合" in inbox
+
+
+def test_the_dashboard_counts_link_to_the_problems_behind_them(
+    ui: Flask, sqlite_services: Services, city: City
+) -> None:
+    app = sqlite_services.app
+    first = report(sqlite_services, city)
+    second = report(
+        sqlite_services, city, title="产业项目闲置", aspect="A02", category="A02C01", unit="C02T1V1"
+    )
+    report(sqlite_services, city, title="尚未交办")
+    app.assign(city.admin, first, lead="C01", deadline=app.today() + timedelta(days=5))
+    app.assign(city.admin, second, lead="C02", deadline=app.today() + timedelta(days=5))
+    app.submit(city.county_handler, first, summary="已整改")
+    app.verify(city.reviewer, first, passed=True, note="通过")
+    client = ui.test_client()
+    sign_in(client, "leader")
+    assert client.get("/").headers["Location"] == "/dashboard"
+    html = client.get("/dashboard").get_data(as_text=True)
+    tiles = re.findall(r'<a class="tile[^"]*" href="([^"]+)"><span class="number">([^<]+)</span>', html)
+    assert [number for _, number in tiles] == ["3", "2", "1", "33.3%", "100.0%", "0"]
+    for href, number in tiles[:3]:
+        listed = client.get(href.replace("&amp;", "&")).get_data(as_text=True)
+        assert f"共{number}个问题" in listed, href
+    assert 'href="/issues?campaign=YC2023&amp;unit=C01&amp;status=closed"' in html  # a unit's bar
+    assert "盐湖区" in html and "临猗县" in html
+    # As of the day before: nothing was reported yet.
+    yesterday = (app.today() - timedelta(days=1)).isoformat()
+    before = client.get(f"/dashboard?as_of={yesterday}").get_data(as_text=True)
+    assert re.findall(r'<span class="number">([^<]+)</span>', before)[:3] == ["0", "0", "0"]
+    assert "日终" in before
+    assert 'class="flash error"' in client.get("/dashboard?as_of=yesterday").get_data(as_text=True)

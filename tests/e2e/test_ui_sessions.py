@@ -41,7 +41,7 @@ def test_anyone_not_signed_in_is_led_to_the_sign_in_page(ui: Flask) -> None:
     [
         ("county-handler", "/inbox"),
         ("reviewer", "/review"),
-        ("leader", "/issues"),
+        ("leader", "/dashboard"),
         ("admin", "/issues"),
         ("inspector", "/report"),
         ("clerk", "/report"),

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 START_PAGES: dict[Role, str] = {
     Role.HANDLER: "ui.work.inbox",
     Role.REVIEWER: "ui.work.review",
-    Role.LEADER: "ui.issues.index",
+    Role.LEADER: "ui.dashboard.index",
     Role.ADMIN: "ui.issues.index",
     Role.INSPECTOR: "ui.report.form",
     Role.CLERK: "ui.report.form",
@@ -63,6 +63,8 @@ def _navigation() -> dict[str, Any]:
         links.insert(0, ("ui.work.inbox", _("Inbox")))
     if role is Role.REVIEWER:
         links.insert(0, ("ui.work.review", _("Verification queue")))
+    if role in (Role.LEADER, Role.ADMIN):
+        links.insert(0, ("ui.dashboard.index", _("Dashboard")))
     if REPORT in ROLE_ACTIONS.get(role, frozenset()):
         links.append(("ui.report.form", _("Report a problem")))
     return {"nav": [(e, text) for e, text in links if e in current_app.view_functions]}
@@ -107,7 +109,7 @@ def _unexpected(e: Exception) -> ResponseReturnValue:
 
 
 def blueprint() -> Blueprint:
-    from web.ui import auth, issues, report, work
+    from web.ui import auth, dashboard, issues, report, work
 
     ui = Blueprint(
         "ui",
@@ -126,4 +128,5 @@ def blueprint() -> Blueprint:
     ui.register_blueprint(issues.blueprint)
     ui.register_blueprint(work.blueprint)
     ui.register_blueprint(report.blueprint)
+    ui.register_blueprint(dashboard.blueprint)
     return ui

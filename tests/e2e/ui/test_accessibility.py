@@ -40,6 +40,7 @@ def test_the_main_pages_have_no_serious_accessibility_violation(
         "h-yh": ["/inbox", f"/issues/{issue}"],
         "r-yh": ["/review"],
         "inspector1": ["/report"],
+        "leader": ["/dashboard"],
     }
     found: dict[str, list[str]] = {}
     for username, paths in visits.items():

@@ -3,7 +3,8 @@ inspector reports it with a photo and sees the duplicate hint for a second
 report; the office assigns it on the problem's page to a county and a
 department; the county's handler reports progress and submits with
 evidence; a reviewer returns it; the handler submits again; another
-reviewer closes it."""
+reviewer closes it; a leader finds it from a dashboard number, reads its
+history, then the dashboard as of the day before."""
 
 from __future__ import annotations
 
@@ -142,6 +143,26 @@ def test_report_assign_rectify_return_resubmit_close(
         "VerificationPassed",
     ]
     timeline = closer.inner_text("#h-history + ol")
+    # -- a leader finds it from a dashboard number and reads its history -------------------------
+    leader = new_page()
+    ui_server.sign_in(leader, "leader")
+    assert leader.url.endswith("/dashboard")
+    today_total = int(leader.inner_text(".tile .number >> nth=0"))
+    ranking = leader.locator("#h-ranking + .table-wrap tr", has_text="盐湖区")
+    with leader.expect_navigation():
+        ranking.locator("td:nth-child(5) a").click()  # its closed problems
+    assert "unit=YH" in leader.url and "status=closed" in leader.url
+    with leader.expect_navigation():
+        leader.locator(".issue a.title", has_text=TITLE).click()
+    assert leader.url.endswith(f"/issues/{issue}")
+    assert "验收通过（销号）" in leader.inner_text("#h-history + ol")
+    # -- and the dashboard as of the day before, when the problem was not yet reported -------------
+    leader.goto(ui_server.url("/dashboard"))
+    leader.fill("#d-as-of", (app.today() - timedelta(days=1)).isoformat())
+    with leader.expect_navigation():
+        leader.get_by_role("button", name="查看").click()
+    assert "as_of=" in leader.url
+    assert int(leader.inner_text(".tile .number >> nth=0")) < today_total
     expected = ["登记问题", "交办", "报告整改进展", "申请销号", "验收退回", "验收通过（销号）"]
     expected += ["r-yh", "h-yh"]
     for said in expected:

@@ -123,6 +123,8 @@ def test_in_english_the_main_pages_have_no_chinese_outside_user_data(
     pages = {"admin": ["/issues", f"/issues/{issue}", "/issues?status=assigned&sort=deadline"]}
     pages["h-yh"] = ["/inbox", f"/issues/{issue}"]
     pages["r-yh"] = ["/review"]
+    pages["leader"] = ["/dashboard", "/dashboard?as_of=2026-01-01"]
+    pages["inspector1"] = ["/report"]
     for username, paths in pages.items():
         if username != "admin":
             page = new_page(lang="en", base_url=ui_server.base_url)
@@ -157,7 +159,8 @@ def test_no_console_errors_on_the_main_pages(ui_server: Server, new_page: Any, c
         "h-yh": ["/inbox", f"/issues/{issue}"],
         "h-edu": ["/inbox"],
         "r-yh": ["/review"],
-        "leader": ["/issues"],
+        "leader": ["/dashboard", "/issues"],
+        "inspector1": ["/report"],
     }
     for username, paths in visits.items():
         page = new_page()

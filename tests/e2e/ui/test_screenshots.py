@@ -38,6 +38,7 @@ def test_save_screenshots_of_the_main_pages(ui_server: Server, new_page: Any) ->
         ("h-yh", "/inbox", "inbox-phone", 375),
         ("inspector1", "/report", "report-phone", 375),
         ("r-yh", "/review", "review", 1280),
+        ("leader", "/dashboard", "dashboard", 1280),
     ]
     for username, path, name, width in shots:
         page = new_page(width=width)
