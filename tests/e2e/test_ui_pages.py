@@ -317,3 +317,29 @@ def test_the_dashboard_counts_link_to_the_problems_behind_them(
     assert re.findall(r'<span class="number">([^<]+)</span>', before)[:3] == ["0", "0", "0"]
     assert "日终" in before
     assert 'class="flash error"' in client.get("/dashboard?as_of=yesterday").get_data(as_text=True)
+
+
+def test_the_list_and_the_problem_page_as_of_a_past_day(
+    ui: Flask, sqlite_services: Services, city: City
+) -> None:
+    from tests.support import given_on
+
+    app = sqlite_services.app
+    issue = report(sqlite_services, city)
+    first_day = app.today()
+    given_on(sqlite_services, first_day + timedelta(days=2))
+    app.assign(city.admin, issue, lead="C01", deadline=app.today() + timedelta(days=9))
+    later = report(sqlite_services, city, title="后来登记的问题")
+    client = ui.test_client()
+    sign_in(client, "admin")
+    then = client.get(f"/issues?as_of={first_day.isoformat()}").get_data(as_text=True)
+    assert codes_on(then) == ["YC2023-0001"]
+    assert "待交办" in then and 'aria-current="true"' not in then  # its status then; no sorting
+    assert codes_on(client.get("/issues?status=reported").get_data(as_text=True)) == ["YC2023-0002"]
+    page = client.get(f"/issues/{issue}?as_of={first_day.isoformat()}").get_data(as_text=True)
+    assert "日终的状态" in page and "待交办" in page
+    assert 'name="lead"' not in page and "/comment" not in page  # the past is only read
+    assert "交办" not in re.sub(r"待交办", "", page.split('id="h-history"')[1].split("</ol>")[0])
+    r = client.get(f"/issues/{later}?as_of={first_day.isoformat()}")
+    assert r.status_code == 404  # not yet reported then
+    assert 'class="flash error"' in client.get(f"/issues/{issue}?as_of=soon").get_data(as_text=True)

@@ -39,7 +39,7 @@ from web.ui.sessions import current_actor
 blueprint = Blueprint("issues", __name__, url_prefix="/issues")
 
 #: The list's filters, in the order of the form (the API's query parameters).
-FILTERS = ("q", "status", "campaign", "aspect", "category", "source", "unit", "overdue")
+FILTERS = ("q", "status", "campaign", "aspect", "category", "source", "unit", "overdue", "as_of")
 PER_PAGE = 20
 
 
@@ -47,8 +47,9 @@ PER_PAGE = 20
 def light_of(issue: IssueSummary | IssueView, unit: str | None = None) -> str:
     """The traffic light of an open, assigned problem: of ``unit``'s own
     assignment when it has one (a handler's inbox), else of the lead's
-    deadline; "none" when no deadline runs (not yet assigned, submitted, closed)."""
-    if issue.status != Status.ASSIGNED:
+    deadline; "none" when no deadline runs (not yet assigned, submitted,
+    closed) and in a view of the past (``as_of``: lights are about today)."""
+    if issue.status != Status.ASSIGNED or request.args.get("as_of"):
         return "none"
     own: AssignmentView | None = next((a for a in issue.assignments if a.unit == unit), None)
     chosen = own or next((a for a in issue.assignments if a.role == "lead"), None)
@@ -86,10 +87,11 @@ def read_list(
         data = s.IssueQuery().load(raw)
     except ValidationError as e:
         return None, sort, field_messages(e)
-    data.pop("as_of", None)
+    as_of = data.pop("as_of", None)
     data["per_page"] = PER_PAGE
     try:
-        page = services().queries.list_issues(current_actor(), IssueFilter(**data, sort=sort))
+        wanted = IssueFilter(**data, sort=sort if as_of is None else "reported")
+        page = services().queries.list_issues(current_actor(), wanted, as_of=as_of)
     except DomainError as e:
         return None, sort, [message(e.code, e.params, e.default_code)]
     return page, sort, []
@@ -108,6 +110,7 @@ def field_messages(e: ValidationError) -> list[str]:
 def _field_label(field: str) -> str:
     labels = {
         "q": _("Search"),
+        "as_of": _("As of"),
         "status": _("Status"),
         "campaign": _("Campaign"),
         "aspect": _("Aspect"),
@@ -176,9 +179,19 @@ def page(issue_id: str) -> ResponseReturnValue:
     app = services().app
     actor = current_actor()
     ref = issue_ref(issue_id)
-    view = app.get_issue(actor, ref)  # 404 for an issue the user may not see
-    allowed = app.allowed_actions(actor, ref)
-    history = app.history(actor, ref)
+    as_of_text = request.args.get("as_of", "").strip()
+    as_of = None
+    if as_of_text:
+        try:
+            as_of = s.AsOfQuery().load({"as_of": as_of_text})["as_of"]
+        except ValidationError as e:
+            for text in field_messages(e):
+                flash(text, "error")
+            as_of_text = ""
+    view = app.get_issue(actor, ref, as_of=as_of)  # 404 for an issue the user may not see (then)
+    # The past is only read: no command is offered on it.
+    allowed = app.allowed_actions(actor, ref) if as_of is None else frozenset()
+    history = app.history(actor, ref, as_of=as_of)
     assigning = bool(allowed & {Action.ASSIGN, Action.REASSIGN})
     return render_template(
         "issues/page.html",
@@ -186,6 +199,7 @@ def page(issue_id: str) -> ResponseReturnValue:
         allowed=allowed,
         units=_assignable(view) if assigning else [],
         today=app.today().isoformat(),
+        as_of=as_of_text,
         Action=Action,
         history=history,
         names=directory(),
