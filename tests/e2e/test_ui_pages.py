@@ -343,3 +343,40 @@ def test_the_list_and_the_problem_page_as_of_a_past_day(
     r = client.get(f"/issues/{later}?as_of={first_day.isoformat()}")
     assert r.status_code == 404  # not yet reported then
     assert 'class="flash error"' in client.get(f"/issues/{issue}?as_of=soon").get_data(as_text=True)
+
+
+def test_the_office_assigns_many_problems_at_once_from_the_list(
+    ui: Flask, sqlite_services: Services, city: City
+) -> None:
+    app = sqlite_services.app
+    ids = [report(sqlite_services, city, title=f"批量{n}") for n in range(3)]
+    app.assign(city.admin, ids[2], lead="C02", deadline=app.today() + timedelta(days=3))
+    office = ui.test_client()
+    sign_in(office, "admin")
+    html = office.get("/issues").get_data(as_text=True)
+    assert html.count('name="issue"') == 2  # the two still reported
+    token = page_token(office, "/issues")
+    deadline = (app.today() + timedelta(days=20)).isoformat()
+    form = {
+        "csrf_token": token,
+        "lead": "C01",
+        "co": ["D01"],
+        "deadline": deadline,
+        "back": "/issues?status=reported",
+    }
+    r = office.post("/issues/bulk/assign", data={**form, "issue": ids})  # ids[2] is assigned already
+    assert r.headers["Location"] == "/issues?status=reported"
+    page = office.get(r.headers["Location"]).get_data(as_text=True)
+    assert "已交办2个问题" in page and "不能交办" in page
+    for issue in ids[:2]:
+        assert [a.unit for a in app.get_issue(city.admin, issue).assignments] == ["C01", "D01"]
+    assert [a.unit for a in app.get_issue(city.admin, ids[2]).assignments] == ["C02"]
+    handler = ui.test_client()
+    sign_in(handler, "county-handler")
+    assert 'name="issue"' not in handler.get("/issues").get_data(as_text=True)
+    r = handler.post(
+        "/issues/bulk/assign", data={**form, "csrf_token": page_token(handler, "/issues"), "issue": ids}
+    )
+    page = handler.get(r.headers["Location"]).get_data(as_text=True)
+    assert "不能交办" in page or "未找到" in page or "没有问题" in page
+    assert "已交办" not in page

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import Schema, ValidationError, fields
 
+from domain.access import offered
 from domain.errors import DomainError
 from domain.lifecycle import Action, Status
 from domain.vocabulary import Source
@@ -158,8 +159,14 @@ def filter_choices() -> dict[str, Any]:
 @login_required
 def index() -> ResponseReturnValue:
     page, sort, errors = read_list()
+    actor = current_actor()
+    items = page.items if page else []
+    bulk = [item.id for item in items if offered(actor, Status(item.status), Action.ASSIGN)]
     return render_template(
         "issues/list.html",
+        bulk=bulk if not request.args.get("as_of") else [],
+        units=_assignable_units() if bulk else [],
+        today=services().app.today().isoformat(),
         page=page,
         sort=sort,
         sorts=SORTS,
@@ -211,12 +218,56 @@ def page(issue_id: str) -> ResponseReturnValue:
 def _assignable(view: IssueView) -> list[dict[str, Any]]:
     """Units a problem may be handed to: the open ones below the root, down to
     townships (and those it is assigned to now), in the order of the tree."""
-    current = {a.unit for a in view.assignments}
+    return _assignable_units({a.unit for a in view.assignments})
+
+
+def _assignable_units(current: set[str] | None = None) -> list[dict[str, Any]]:
+    current = current or set()
     units = directory().units
     return sorted(
         (u for u in units if u["active"] and (1 < u["depth"] <= 3 or u["code"] in current)),
         key=lambda u: u["path"],
     )
+
+
+@blueprint.post("/bulk/assign")
+@login_required
+def bulk_assign() -> ResponseReturnValue:
+    """Assigns every problem ticked in the list to the same units, deadline and
+    measures: each through the same checks and command as one; the page says
+    how many were assigned and why any were not."""
+    app = services().app
+    actor = current_actor()
+    back = safe_back(request.form.get("back")) or url_for("ui.issues.index")
+    schema = s.AssignIn()
+    try:
+        loaded = schema.load(_form(schema))
+    except ValidationError as e:
+        for text in field_messages(e):
+            flash(text, "error")
+        return redirect(back)
+    chosen = [issue_ref(i) for i in request.form.getlist("issue") if i.strip()]
+    if not chosen:
+        flash(_("Tick the problems to assign first."), "error")
+        return redirect(back)
+    done = 0
+    for ref in chosen:
+        try:
+            with app.checked_command(actor, ref, Action.ASSIGN):
+                app.assign(actor, ref, **loaded)
+            done += 1
+        except DomainError as e:
+            flash(f"{ref}: {message(e.code, e.params, e.default_code)}", "error")
+    if done:
+        flash(_("%(count)s problems assigned.", count=done), "success")
+    return redirect(back)
+
+
+def safe_back(target: str | None) -> str | None:
+    """A path of this site's problem list to go back to."""
+    if target and target.startswith("/issues") and not target.startswith("//"):
+        return target
+    return None
 
 
 @blueprint.get("/<issue_id>/evidence/<evidence_id>")
