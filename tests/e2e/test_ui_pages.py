@@ -380,3 +380,33 @@ def test_the_office_assigns_many_problems_at_once_from_the_list(
     page = handler.get(r.headers["Location"]).get_data(as_text=True)
     assert "不能交办" in page or "未找到" in page or "没有问题" in page
     assert "已交办" not in page
+
+
+def test_evidence_images_and_pdfs_show_inline_in_the_problems_page_only(
+    ui: Flask, sqlite_services: Services, city: City
+) -> None:
+    from services.demo.city import _png
+    from services.evidence import Upload
+
+    app = sqlite_services.app
+    issue = report(sqlite_services, city)
+    app.assign(city.admin, issue, lead="C01", deadline=app.today() + timedelta(days=5))
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    _, stored = app.attach_evidence_files(
+        city.county_handler, issue, uploads=[Upload("照片.png", _png((1, 2, 3))), Upload("验收报告.pdf", pdf)]
+    )
+    client = ui.test_client()
+    sign_in(client, "county-handler")
+    page = client.get(f"/issues/{issue}").get_data(as_text=True)
+    photo, report_file = (f"/issues/{issue}/evidence/{e['id']}" for e in stored)
+    assert f'<img src="{photo}"' in page and f'<iframe src="{report_file}"' in page
+    for href, kind in ((photo, "image/png"), (report_file, "application/pdf")):
+        r = client.get(href)
+        assert r.status_code == 200 and r.mimetype == kind
+        assert "inline" in r.headers.get("Content-Disposition", "inline")
+        assert "frame-ancestors 'self'" in r.headers["Content-Security-Policy"]
+        assert "script" not in r.headers["Content-Security-Policy"]
+        r.close()
+    download = client.get(f"{report_file}?download=1")
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    download.close()

@@ -33,6 +33,7 @@ from web.api import schemas as s
 from web.api.base import issue_ref
 from web.context import services
 from web.i18n import validation
+from web.ui import security
 from web.ui.i18n import marked, message, ui_lang
 from web.ui.names import directory
 from web.ui.sessions import current_actor
@@ -285,6 +286,10 @@ def evidence(issue_id: str, evidence_id: str) -> ResponseReturnValue:
         conditional=True,
     )
     response.headers["Cache-Control"] = "private, no-store"
+    if inline:
+        # A PDF is shown inside the problem's own page (nowhere else).
+        response.headers["Content-Security-Policy"] = security.EVIDENCE_POLICY
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
 
 

@@ -29,6 +29,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+#: An evidence file shown inline: nothing runs in it, only this site may frame it.
+EVIDENCE_POLICY = "default-src 'none'; img-src 'self'; object-src 'self'; frame-ancestors 'self'"
+
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",

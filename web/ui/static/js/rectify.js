@@ -54,3 +54,32 @@
     }
   });
 })();
+
+// Evidence: files dropped on a .dropzone go into its file field.
+(function () {
+  "use strict";
+  function zoneOf(event) {
+    return event.target && event.target.closest ? event.target.closest(".dropzone") : null;
+  }
+  ["dragenter", "dragover"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var zone = zoneOf(event);
+      if (zone) { event.preventDefault(); zone.classList.add("over"); }
+    });
+  });
+  document.addEventListener("dragleave", function (event) {
+    var zone = zoneOf(event);
+    if (zone) { zone.classList.remove("over"); }
+  });
+  document.addEventListener("drop", function (event) {
+    var zone = zoneOf(event);
+    if (!zone) { return; }
+    event.preventDefault();
+    zone.classList.remove("over");
+    var input = zone.querySelector("input[type=file]");
+    if (input && event.dataTransfer && event.dataTransfer.files.length) {
+      input.files = event.dataTransfer.files;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+})();
