@@ -133,6 +133,20 @@ def _field_label(field: str) -> str:
         "deadline": _("Deadline"),
         "reason": _("Reason"),
         "text": _("Comment"),
+        "username": _("Username"),
+        "password": _("Password"),
+        "name": _("Name"),
+        "role": _("Role"),
+        "code": _("Code"),
+        "kind": _("Kind"),
+        "parent": _("Parent unit"),
+        "active": _("Active"),
+        "lead": _("Lead unit"),
+        "co": _("Co-units"),
+        "measures": _("Required measures"),
+        "granted": _("Decision"),
+        "duplicate_of": _("Duplicate of"),
+        "units": _("Units"),
     }
     return str(labels.get(field, field))
 

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from domain.access import REPORT, ROLE_ACTIONS
+from domain.access import ADMIN_ACTIONS, MANAGE_USERS, REPORT, ROLE_ACTIONS
 from domain.actor import Role
 from domain.errors import DomainError
 from web.errors import STATUS
@@ -67,6 +67,8 @@ def _navigation() -> dict[str, Any]:
         links.insert(0, ("ui.dashboard.index", _("Dashboard")))
     if REPORT in ROLE_ACTIONS.get(role, frozenset()):
         links.append(("ui.report.form", _("Report a problem")))
+    if role in ADMIN_ACTIONS[MANAGE_USERS]:
+        links.append(("ui.admin.users", _("Administration")))
     return {"nav": [(e, text) for e, text in links if e in current_app.view_functions]}
 
 
@@ -109,7 +111,7 @@ def _unexpected(e: Exception) -> ResponseReturnValue:
 
 
 def blueprint() -> Blueprint:
-    from web.ui import auth, dashboard, issues, report, work
+    from web.ui import admin, auth, dashboard, issues, report, work
 
     ui = Blueprint(
         "ui",
@@ -129,4 +131,5 @@ def blueprint() -> Blueprint:
     ui.register_blueprint(work.blueprint)
     ui.register_blueprint(report.blueprint)
     ui.register_blueprint(dashboard.blueprint)
+    ui.register_blueprint(admin.blueprint)
     return ui

@@ -120,7 +120,10 @@ def test_in_english_the_main_pages_have_no_chinese_outside_user_data(
         page.get_by_role("button", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "Problems"
-    pages = {"admin": ["/issues", f"/issues/{issue}", "/issues?status=assigned&sort=deadline"]}
+    pages = {
+        "admin": ["/issues", f"/issues/{issue}", "/issues?status=assigned&sort=deadline", "/admin/users"]
+    }
+    pages["admin"] += ["/admin/units", "/admin/users/h-yh", "/admin/units/YH01"]
     pages["h-yh"] = ["/inbox", f"/issues/{issue}"]
     pages["r-yh"] = ["/review"]
     pages["leader"] = ["/dashboard", "/dashboard?as_of=2026-01-01"]
@@ -155,7 +158,7 @@ def test_the_language_choice_is_remembered_after_signing_out(ui_server: Server, 
 def test_no_console_errors_on_the_main_pages(ui_server: Server, new_page: Any, console: Console) -> None:
     issue = _assigned(ui_server, "控制台测试问题", lead="YH", co=("EDU",))
     visits = {
-        "admin": ["/issues", f"/issues/{issue}", "/issues?overdue=true&sort=-code&page=2"],
+        "admin": ["/issues", f"/issues/{issue}", "/issues?overdue=true&sort=-code&page=2", "/admin/users"],
         "h-yh": ["/inbox", f"/issues/{issue}"],
         "h-edu": ["/inbox"],
         "r-yh": ["/review"],
