@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -127,6 +127,20 @@ class StatsRow:
     def on_time_rate(self) -> float:
         """Closed on or before the deadline, among the closed."""
         return round(self.closed_on_time / self.closed, 4) if self.closed else 0.0
+
+
+@dataclass(frozen=True)
+class WeekFlow:
+    """One week: the problems reported and those closed in it."""
+
+    start: date  # its Monday
+    opened: int = 0
+    closed: int = 0
+
+    def counted(self, *, opened: bool) -> WeekFlow:
+        if opened:
+            return WeekFlow(self.start, self.opened + 1, self.closed)
+        return WeekFlow(self.start, self.opened, self.closed + 1)
 
 
 @dataclass(frozen=True)
@@ -520,6 +534,39 @@ class Queries:
             query = query.where(t.letters.c.kind == kind)
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
+
+    def weekly_flow(
+        self,
+        actor: Actor,
+        *,
+        first_week: date,
+        weeks: int,
+        tz: Any,
+        campaign: str | None = None,
+        until: datetime | None = None,
+    ) -> list[WeekFlow]:
+        """Problems reported and closed in each of ``weeks`` weeks from the
+        Monday ``first_week`` (days in ``tz``), among those the caller may see
+        (now: who sees a problem follows its current place), up to ``until``."""
+        i = t.issues.c
+        start = datetime.combine(first_week, datetime.min.time(), tzinfo=tz)
+        where: list[ColumnElement[bool]] = [or_(i.reported_at >= start, i.closed_at >= start)]
+        seen = _visible_ids(actor, i.id)
+        if seen is not None:
+            where.append(seen)
+        if campaign:
+            where.append(i.campaign == campaign)
+        self.before_read()
+        flows = [WeekFlow(first_week + timedelta(weeks=n)) for n in range(weeks)]
+        with self.engine.connect() as conn:
+            for reported_at, closed_at in conn.execute(select(i.reported_at, i.closed_at).where(*where)):
+                for instant, opened in ((reported_at, True), (closed_at, False)):
+                    if instant is None or (until is not None and instant > until):
+                        continue
+                    n = (instant.astimezone(tz).date() - first_week).days // 7
+                    if 0 <= n < weeks:
+                        flows[n] = flows[n].counted(opened=opened)
+        return flows
 
     def count_issues(self) -> int:
         self.before_read()

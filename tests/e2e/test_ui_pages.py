@@ -311,6 +311,8 @@ def test_the_dashboard_counts_link_to_the_problems_behind_them(
         assert f"共{number}个问题" in listed, href
     assert 'href="/issues?campaign=YC2023&amp;unit=C01&amp;status=closed"' in html  # a unit's bar
     assert "盐湖区" in html and "临猗县" in html
+    week = re.findall(r"<title>[0-9-]+: 新登记(\d+)个，销号(\d+)个</title>", html)
+    assert len(week) == 12 and week[-1] == ("3", "1")  # this week: three reported, one closed
     # As of the day before: nothing was reported yet.
     yesterday = (app.today() - timedelta(days=1)).isoformat()
     before = client.get(f"/dashboard?as_of={yesterday}").get_data(as_text=True)

@@ -46,3 +46,27 @@ def test_an_unknown_sort_is_invalid_input(services: Services) -> None:
     with pytest.raises(InvalidInput) as refused:
         services.queries.list_issues(city.admin, IssueFilter(sort="title"))
     assert refused.value.code == "invalid_choice"
+
+
+def test_problems_reported_and_closed_per_week(services: Services) -> None:
+    from tests.support import given_on
+
+    city = small_city(services)
+    app = services.app
+    monday = CITY_TODAY - timedelta(days=CITY_TODAY.weekday())
+    first = report(services, city)
+    report(services, city, unit="C02T1V1")
+    given_on(services, monday + timedelta(days=8))
+    app.assign(city.admin, first, lead="C01", deadline=app.today() + timedelta(days=5))
+    app.submit(city.county_handler, first, summary="已整改")
+    app.verify(city.reviewer, first, passed=True, note="通过")
+    report(services, city)
+    flows = services.queries.weekly_flow(city.admin, first_week=monday, weeks=3, tz=app.tz)
+    assert [(f.start, f.opened, f.closed) for f in flows] == [
+        (monday, 2, 0),
+        (monday + timedelta(days=7), 1, 1),
+        (monday + timedelta(days=14), 0, 0),
+    ]
+    # Scoped as every list: the reviewer of C02 sees only what is in its county.
+    mine = services.queries.weekly_flow(city.other_reviewer, first_week=monday, weeks=2, tz=app.tz)
+    assert [(f.opened, f.closed) for f in mine] == [(1, 0), (0, 0)]

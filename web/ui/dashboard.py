@@ -8,7 +8,7 @@ user may see; ``as_of`` shows them as they stood at the end of that day.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,6 +28,8 @@ from web.ui.sessions import current_actor
 blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 OPEN = ",".join(sorted(OPEN_STATUSES))
+#: How many weeks the chart of problems reported and closed shows.
+WEEKS = 12
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,12 @@ def index() -> ResponseReturnValue:
     shown_units = [r for r in by_unit if r.total]
     link = {"campaign": campaign}
     ranking = sorted(shown_units, key=lambda r: (-r.closure_rate, r.overdue, r.key))
+    app = services().app
+    last_day = as_of.astimezone(app.tz).date() if as_of else app.today()
+    first_week = last_day - timedelta(days=last_day.weekday(), weeks=WEEKS - 1)
+    flows = queries.weekly_flow(
+        actor, first_week=first_week, weeks=WEEKS, tz=app.tz, campaign=campaign, until=as_of
+    )
     return render_template(
         "dashboard/index.html",
         campaigns=campaigns,
@@ -120,6 +128,8 @@ def index() -> ResponseReturnValue:
             lambda r: issues_link(unit=r.key, overdue="true", **link),
         ),
         link=lambda **f: issues_link(**{**link, **f}),
+        weeks=flows,
+        week_scale=max([max(f.opened, f.closed) for f in flows] + [1]),
         OPEN=OPEN,
         percent=percent,
     )
