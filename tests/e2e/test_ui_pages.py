@@ -412,3 +412,33 @@ def test_evidence_images_and_pdfs_show_inline_in_the_problems_page_only(
     download = client.get(f"{report_file}?download=1")
     assert download.headers["Content-Disposition"].startswith("attachment")
     download.close()
+
+
+def test_the_history_says_who_when_why_and_what_changed_from_what(
+    ui: Flask, sqlite_services: Services, city: City
+) -> None:
+    app = sqlite_services.app
+    issue = report(sqlite_services, city)
+    app.reclassify(
+        city.admin, issue, aspect="A01", category="A01C01", severity="critical", key=True, reason="核实后调整"
+    )
+    app.assign(city.admin, issue, lead="C01", deadline=app.today() + timedelta(days=5))
+    app.reassign(
+        city.admin,
+        issue,
+        lead="C01",
+        co=["D01"],
+        reason="教育局配合",
+        deadline=app.today() + timedelta(days=6),
+    )
+    app.comment(city.leader, issue, text="务必按期完成")
+    client = ui.test_client()
+    sign_in(client, "admin")
+    html = client.get(f"/issues/{issue}").get_data(as_text=True)
+    history = html.split('id="h-history"')[1].split("</ol>")[0]
+    assert "<del data-u>住房安全保障</del> → <ins data-u>义务教育保障</ins>" in history
+    assert "<del data-u>较重</del> → <ins data-u>严重</ins>" in history
+    assert "核实后调整" in history and "教育局配合" in history
+    assert "→ <ins data-u>盐湖区 (牵头" in history and "市教育局 (配合" in history
+    assert 'class="instruction"' in history and "领导批示" in history and "务必按期完成" in history
+    assert "leader · 领导 · " in re.sub(r"<[^>]+>", "", history)

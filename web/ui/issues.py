@@ -34,6 +34,7 @@ from web.api.base import issue_ref
 from web.context import services
 from web.i18n import validation
 from web.ui import security
+from web.ui.history import timeline
 from web.ui.i18n import marked, message, ui_lang
 from web.ui.names import directory
 from web.ui.sessions import current_actor
@@ -224,6 +225,7 @@ def page(issue_id: str) -> ResponseReturnValue:
         as_of=as_of_text,
         Action=Action,
         history=history,
+        steps=timeline(history, directory(), view.campaign),
         names=directory(),
         light_of=light_of,
         progress=[h for h in history if h.type in ("ProgressReported", "Submitted", "VerificationFailed")],

@@ -1,4 +1,4 @@
-"""Problem lists sorted by deadline, by code or newest first (``IssueFilter.sort``)."""
+"""Problem lists sorted by deadline, by code or newest first (``IssueFilter.sort``), and counted per week."""
 
 from __future__ import annotations
 
