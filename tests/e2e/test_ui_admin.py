@@ -97,3 +97,52 @@ def test_other_roles_may_not_administer(ui: Flask, sqlite_services: Services, ci
     page = leader.get("/admin/users").get_data(as_text=True)
     assert "county-handler" in page and "新增账号" not in page  # leaders read the accounts, change nothing
     assert "系统管理" not in leader.get("/issues").get_data(as_text=True)
+
+
+def test_the_office_starts_a_campaign_and_changes_its_taxonomy(
+    ui: Flask, sqlite_services: Services, city: City
+) -> None:
+    app = sqlite_services.app
+    office = ui.test_client()
+    sign_in(office, "admin")
+    token = page_token(office, "/admin/campaigns")
+    taxonomy = "\n".join(
+        [
+            "B01 两不愁三保障",
+            "    B01C01 义务教育保障",
+            "    B01C02 住房安全保障",
+            "B02 产业帮扶",
+            "    B02C01 产业项目",
+        ]
+    )
+    form = {
+        "csrf_token": token,
+        "code": "YC2024",
+        "name": "2024年整改",
+        "deadline": "2024-12-31",
+        "aspects": taxonomy,
+    }
+    r = office.post("/admin/campaigns", data=form)
+    assert "整改行动YC2024已启动" in office.get(r.headers["Location"]).get_data(as_text=True)
+    started = app.get_campaign("YC2024")
+    assert [a["code"] for a in started.aspects] == ["B01", "B02"]
+    assert [c["code"] for c in started.aspects[0]["categories"]] == ["B01C01", "B01C02"]
+    page = office.get("/admin/campaigns/YC2024").get_data(as_text=True)
+    assert "B01C02 住房安全保障" in page
+    # Rename a category, leave one out (retired), add an aspect.
+    lines = ["B01 两不愁三保障", "    B01C01 义务教育有保障", "B02 产业帮扶", "    B02C01 产业项目"]
+    lines += ["B03 就业帮扶", "    B03C01 务工就业"]
+    changed = "\n".join(lines)
+    r = office.post(
+        "/admin/campaigns/YC2024", data={"csrf_token": token, "name": "2024年整改", "aspects": changed}
+    )
+    assert r.headers["Location"] == "/admin/campaigns"
+    campaign = app.get_campaign("YC2024")
+    b01 = campaign.aspects[0]
+    assert b01["categories"][0]["name"] == "义务教育有保障"
+    assert b01["categories"][1].get("retired") is True
+    assert [a["code"] for a in campaign.aspects] == ["B01", "B02", "B03"]
+    assert "已停用" in office.get("/admin/campaigns/YC2024").get_data(as_text=True)
+    # A taxonomy the API refuses is refused here in the same words.
+    r = office.post("/admin/campaigns", data={**form, "code": "YC2025", "aspects": "C01 没有类别的方面\n"})
+    assert "方面与类别 1 所含类别: 长度不能少于1" in office.get(r.headers["Location"]).get_data(as_text=True)

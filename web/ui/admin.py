@@ -1,4 +1,4 @@
-"""The office's administration: accounts and the unit tree.
+"""The office's administration: accounts, the unit tree, campaigns with their taxonomy.
 
 Lists read the read model (``Queries.users``, ``Queries.units``); every
 change is the API's command (``create_user``, ``update_user``, ``add_unit``,
@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import Schema, ValidationError
 
-from domain.access import LIST_USERS, MANAGE_UNITS, MANAGE_USERS, check_admin
+from domain.access import LIST_USERS, MANAGE_CAMPAIGNS, MANAGE_UNITS, MANAGE_USERS, check_admin
 from domain.actor import Role
 from domain.errors import DomainError
 from domain.vocabulary import UnitKind
@@ -182,3 +182,88 @@ def update_unit(code: str) -> ResponseReturnValue:
         _("Unit %(code)s changed.", code=code),
     )
     return redirect(url_for("ui.admin.units") + f"#unit-{code}")
+
+
+# -- campaigns and their taxonomy -------------------------------------------------------------------------
+def parse_taxonomy(text: str) -> list[dict[str, Any]]:
+    """The aspects of a campaign from the form's text: a line ``CODE name`` is
+    an aspect, an indented one a category of the aspect above it. What the
+    lines mean is then the API's to check (``CampaignIn``, ``CampaignPatch``)."""
+    aspects: list[dict[str, Any]] = []
+    for raw in text.splitlines():
+        if not raw.strip():
+            continue
+        code, _space, name = raw.strip().partition(" ")
+        item = {"code": code.strip(), "name": name.strip()}
+        if raw[0] in " \t\u3000" and aspects:
+            aspects[-1]["categories"].append(item)
+        else:
+            aspects.append({**item, "categories": []})
+    return aspects
+
+
+def taxonomy_text(aspects: list[dict[str, Any]]) -> str:
+    """The live aspects and categories as the form shows them (retired ones left out)."""
+    lines: list[str] = []
+    for a in aspects:
+        if a.get("retired"):
+            continue
+        lines.append(f"{a['code']} {a['name']}")
+        lines += [f"    {c['code']} {c['name']}" for c in a.get("categories", []) if not c.get("retired")]
+    return "\n".join(lines)
+
+
+@blueprint.get("/campaigns")
+@login_required
+def campaigns() -> ResponseReturnValue:
+    actor = current_actor()
+    check_admin(actor, LIST_USERS)  # admins and leaders read them here
+    may_manage = True
+    try:
+        check_admin(actor, MANAGE_CAMPAIGNS)
+    except DomainError:
+        may_manage = False
+    return render_template("admin/campaigns.html", campaigns=directory().campaigns, may_manage=may_manage)
+
+
+@blueprint.post("/campaigns")
+@login_required
+def start_campaign() -> ResponseReturnValue:
+    actor = current_actor()
+    app = services().app
+    check_admin(actor, MANAGE_CAMPAIGNS)
+    data: dict[str, Any] = _fields(s.CampaignIn(), ("code", "name", "deadline"))
+    data["aspects"] = parse_taxonomy(request.form.get("aspects", ""))
+    _change(
+        s.CampaignIn(),
+        data,
+        lambda d: app.start_campaign(actor, **d),
+        _("Campaign %(code)s started.", code=data.get("code", "")),
+    )
+    return redirect(url_for("ui.admin.campaigns"))
+
+
+@blueprint.route("/campaigns/<code>", methods=["GET", "POST"])
+@login_required
+def campaign(code: str) -> ResponseReturnValue:
+    actor = current_actor()
+    app = services().app
+    check_admin(actor, MANAGE_CAMPAIGNS)
+    found = app.get_campaign(code)  # 404 for an unknown campaign
+    if request.method == "POST":
+        data: dict[str, Any] = _fields(s.CampaignPatch(), ("name", "deadline", "reason"))
+        data["aspects"] = parse_taxonomy(request.form.get("aspects", ""))
+        if _change(
+            s.CampaignPatch(),
+            data,
+            lambda d: app.update_campaign(actor, found.code, **d),
+            _("Campaign %(code)s changed.", code=found.code),
+        ):
+            return redirect(url_for("ui.admin.campaigns"))
+        return redirect(url_for("ui.admin.campaign", code=found.code))
+    retired = [a for a in found.aspects if a.get("retired")] + [
+        c for a in found.aspects for c in a.get("categories", []) if c.get("retired")
+    ]
+    return render_template(
+        "admin/campaign.html", campaign=found, taxonomy=taxonomy_text(list(found.aspects)), retired=retired
+    )

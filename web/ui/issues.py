@@ -101,12 +101,23 @@ def read_list(
 
 
 def field_messages(e: ValidationError) -> list[str]:
+    """marshmallow's messages in the user's language, one line each, named by
+    the field (nested ones by their place: ``aspects 1 categories``)."""
     messages = e.messages if isinstance(e.messages, dict) else {"_": e.messages}
-    translated = validation.translate(messages, ui_lang())
-    out = []
-    for field, texts in translated.items():
-        for text in texts if isinstance(texts, list) else [texts]:
-            out.append(f"{_field_label(field)}: {text}")
+    out: list[str] = []
+
+    def walk(where: list[str], found: Any) -> None:
+        if isinstance(found, dict):
+            for key, inner in found.items():
+                name = str(key + 1) if isinstance(key, int) else _field_label(str(key))
+                walk([*where, name], inner)
+        elif isinstance(found, list):
+            for inner in found:
+                walk(where, inner)
+        else:
+            out.append(f"{' '.join(where)}: {found}")
+
+    walk([], validation.translate(messages, ui_lang()))
     return out
 
 
@@ -148,6 +159,9 @@ def _field_label(field: str) -> str:
         "granted": _("Decision"),
         "duplicate_of": _("Duplicate of"),
         "units": _("Units"),
+        "aspects": _("Aspects and categories"),
+        "categories": _("its categories"),
+        "_": _("Input"),
     }
     return str(labels.get(field, field))
 

@@ -36,7 +36,7 @@ def test_the_main_pages_have_no_serious_accessibility_violation(
     app.assign(ui_server.actor("admin"), issue, lead="YH", deadline=app.today() + timedelta(days=2))
     visits = {
         "": ["/login"],
-        "admin": ["/issues", f"/issues/{issue}", "/admin/users", "/admin/units"],
+        "admin": ["/issues", f"/issues/{issue}", "/admin/users", "/admin/units", "/admin/campaigns/YC2023"],
         "h-yh": ["/inbox", f"/issues/{issue}"],
         "r-yh": ["/review"],
         "inspector1": ["/report"],
