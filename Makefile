@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install demo clean
+.PHONY: run test lint browser install demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,7 @@ run: $(STAMP)
 	@echo "Demo logins (ROLE USERNAME PASSWORD), also in var/demo-logins.txt:"
 	@cat var/demo-logins.txt
 	$(BIN)/rectify project
+	@echo "Web UI: http://127.0.0.1:8000/  (sign in with a demo login above)"
 	@echo "API docs: http://127.0.0.1:8000/api/docs   (token: $(BIN)/rectify token admin)"
 	$(BIN)/rectify serve --host 127.0.0.1 --port 8000
 
@@ -35,9 +36,13 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Debian's Chromium for the browser tests (tests/e2e/ui), installed with apt when missing.
+browser:
+	.ci/ensure-browser
+
 # The whole suite: lint, types, import rules, then every test on SQLite and
 # on the machine's PostgreSQL (under CI=true a missing service fails).
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 clean:

@@ -152,6 +152,13 @@ class ActsOn(Protocol):
     def authorize(self, actor: Actor, action: Action) -> None: ...
 
 
+def offered(actor: Actor, status: Status, action: Action) -> bool:
+    """The actor's role may take ``action`` and the lifecycle allows it in
+    ``status``: what a list may offer on many problems at once without
+    loading each (the command checks the rest, as :func:`allowed_actions` does)."""
+    return action in ROLE_ACTIONS.get(actor.role, frozenset()) and is_allowed(status, action)
+
+
 def allowed_actions(actor: Actor, issue: ActsOn, within: Within) -> frozenset[Action]:
     """The actions ``actor`` may take on ``issue`` now (which buttons the UI
     shows): the issue is visible to it (:data:`VISIBILITY`), its role may
@@ -163,7 +170,7 @@ def allowed_actions(actor: Actor, issue: ActsOn, within: Within) -> frozenset[Ac
         return frozenset()
     allowed = set()
     for action in Action:
-        if action not in ROLE_ACTIONS.get(actor.role, frozenset()) or not is_allowed(issue.status, action):
+        if not offered(actor, issue.status, action):
             continue
         try:
             issue.authorize(actor, action)

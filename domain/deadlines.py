@@ -29,6 +29,30 @@ class Policy:
     def escalate_after(self, issue: Issue) -> int:
         return self.escalate_days_key if issue.key else self.escalate_days
 
+    def warns(self, deadline: date, today: date) -> bool:
+        """Inside the warning window: from ``warn_days`` before the deadline to the day itself."""
+        return 0 <= (deadline - today).days <= self.warn_days
+
+
+class Light(StrEnum):
+    """A deadline's traffic light (the inbox's colours)."""
+
+    GREEN = "green"  # before the warning window
+    YELLOW = "yellow"  # inside it (RECTIFY_WARN_DAYS)
+    RED = "red"  # overdue
+
+
+def light(
+    deadline: date, today: date, policy: Policy, *, overdue: bool = False, warned: bool = False
+) -> Light:
+    """Red once the deadline is missed (recorded, or simply past), yellow inside
+    the warning window (or once warned), green before it."""
+    if overdue or days_overdue(deadline, today) > 0:
+        return Light.RED
+    if warned or policy.warns(deadline, today):
+        return Light.YELLOW
+    return Light.GREEN
+
 
 def days_overdue(deadline: date, today: date) -> int:
     """0 on and before the deadline; 1 on the day after it."""
@@ -42,8 +66,7 @@ def due_actions(issue: Issue, today: date, policy: Policy) -> list[tuple[Deadlin
     due: list[tuple[DeadlineAction, str]] = []
     for a in issue.assignments:
         key = (a.unit, a.deadline.isoformat())
-        left = (a.deadline - today).days
-        if 0 <= left <= policy.warn_days and key not in issue.warned:
+        if policy.warns(a.deadline, today) and key not in issue.warned:
             due.append((DeadlineAction.WARN, a.unit))
         late = days_overdue(a.deadline, today)
         missed = key in issue.missed

@@ -14,7 +14,7 @@ from typing import Literal, NamedTuple
 
 from domain.access import LIST_USERS, MANAGE_CAMPAIGNS, MANAGE_UNITS, MANAGE_USERS, REPORT, Scope
 from domain.actor import Role
-from domain.deadlines import DeadlineAction
+from domain.deadlines import DeadlineAction, Light
 from domain.letter import LetterKind
 from domain.lifecycle import Action, Status
 from domain.vocabulary import Severity, Source, UnitKind
@@ -103,6 +103,11 @@ ENUM_LABELS: dict[type[StrEnum], dict[str, Label]] = {
         DeadlineAction.WARN: Label("临期预警", "deadline warning"),
         DeadlineAction.MISS: Label("逾期", "missed deadline"),
         DeadlineAction.SUPERVISE: Label("督办", "supervision"),
+    },
+    Light: {
+        Light.GREEN: Label("正常", "on track"),
+        Light.YELLOW: Label("临期", "due soon"),
+        Light.RED: Label("逾期", "overdue"),
     },
     Scope: {
         Scope.EVERYTHING: Label("全部问题", "every problem"),

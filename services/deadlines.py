@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.persistence import RecordConflictError
 
 from domain.actor import Actor, system_actor
-from domain.deadlines import DeadlineAction, Policy, due_actions
+from domain.deadlines import DeadlineAction, Light, Policy, due_actions, light
 from domain.issue import Issue
 from domain.letter import LETTER_BOOK_ID, LetterBook, LetterKind
 from services.issues import IssueCommands
@@ -40,6 +40,10 @@ class DeadlineFindings:
 
 class DeadlineCommands(IssueCommands):
     deadline_policy: Policy = Policy()
+
+    def deadline_light(self, deadline: date, *, overdue: bool = False, warned: bool = False) -> Light:
+        """The traffic light of a deadline today (``domain.deadlines.light``)."""
+        return light(deadline, self.today(), self.deadline_policy, overdue=overdue, warned=warned)
 
     def letter_book(self, actor: Actor) -> LetterBook:
         book = self._find(LetterBook, LETTER_BOOK_ID)

@@ -40,6 +40,9 @@ class Settings:
     max_upload_bytes: int = 20 * 1024 * 1024
     #: The largest JSON request body (uploads have max_upload_bytes per file).
     max_json_bytes: int = 1024 * 1024
+    # The web UI's session cookie: Secure (HTTPS only), and how long an idle session lasts.
+    secure_cookies: bool = False
+    session_idle_hours: int = 8
     # Extra eventsourcing settings (tests and benchmarks tune the cache with it).
     eventsourcing_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -66,6 +69,8 @@ class Settings:
             escalate_days_key=_int(env, "RECTIFY_ESCALATE_DAYS_KEY", 3),
             max_upload_bytes=_int(env, "RECTIFY_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
             max_json_bytes=_int(env, "RECTIFY_MAX_JSON_BYTES", 1024 * 1024),
+            secure_cookies=env.get("RECTIFY_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes"),
+            session_idle_hours=_int(env, "RECTIFY_SESSION_IDLE_HOURS", 8) or 8,
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
 

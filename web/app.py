@@ -10,7 +10,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from services.bootstrap import Services, build
 from services.settings import Settings
-from web import edge, errors, health, sign_in_limit
+from web import edge, errors, health, sign_in_limit, ui
 from web.api import register_api
 from web.sessions import ApiSessions
 
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     register_api(app)
     app.register_blueprint(health.blueprint)
+    ui.install(app, settings)
 
     static_root = Path(str(swagger_ui_path))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -65,6 +65,14 @@ class IssueFilter:
     q: str | None = None
     page: int = 1
     per_page: int = 20
+    #: One of :data:`SORTS`, "-" before it reverses it (the current list only; ``as_of`` keeps "reported").
+    sort: str = "reported"
+
+
+#: The orders of a list: newest reported first (the default, which the scope
+#: index gives without sorting), soonest deadline first (problems without a
+#: deadline last), by code (campaign, then number).
+SORTS = ("reported", "deadline", "code")
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,20 @@ class StatsRow:
     def on_time_rate(self) -> float:
         """Closed on or before the deadline, among the closed."""
         return round(self.closed_on_time / self.closed, 4) if self.closed else 0.0
+
+
+@dataclass(frozen=True)
+class WeekFlow:
+    """One week: the problems reported and those closed in it."""
+
+    start: date  # its Monday
+    opened: int = 0
+    closed: int = 0
+
+    def counted(self, *, opened: bool) -> WeekFlow:
+        if opened:
+            return WeekFlow(self.start, self.opened + 1, self.closed)
+        return WeekFlow(self.start, self.opened, self.closed + 1)
 
 
 @dataclass(frozen=True)
@@ -319,6 +341,7 @@ class Queries:
         else:
             source = drive.join(t.issues, t.issues.c.id == drive.c.issue_id)
             order = [drive.c.reported_at.desc(), drive.c.issue_id.desc()]
+        order = _order(f.sort, order)
         with self.engine.connect() as conn:
             self.before_read(conn)
             copied, where, search_chars = self._conditions(conn, f, t.issues if drive is None else drive)
@@ -537,6 +560,39 @@ class Queries:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
+    def weekly_flow(
+        self,
+        actor: Actor,
+        *,
+        first_week: date,
+        weeks: int,
+        tz: Any,
+        campaign: str | None = None,
+        until: datetime | None = None,
+    ) -> list[WeekFlow]:
+        """Problems reported and closed in each of ``weeks`` weeks from the
+        Monday ``first_week`` (days in ``tz``), among those the caller may see
+        (now: who sees a problem follows its current place), up to ``until``."""
+        i = t.issues.c
+        start = datetime.combine(first_week, datetime.min.time(), tzinfo=tz)
+        where: list[ColumnElement[bool]] = [or_(i.reported_at >= start, i.closed_at >= start)]
+        seen = _visible_ids(actor, i.id)
+        if seen is not None:
+            where.append(seen)
+        if campaign:
+            where.append(i.campaign == campaign)
+        self.before_read()
+        flows = [WeekFlow(first_week + timedelta(weeks=n)) for n in range(weeks)]
+        with self.engine.connect() as conn:
+            for reported_at, closed_at in conn.execute(select(i.reported_at, i.closed_at).where(*where)):
+                for instant, opened in ((reported_at, True), (closed_at, False)):
+                    if instant is None or (until is not None and instant > until):
+                        continue
+                    n = (instant.astimezone(tz).date() - first_week).days // 7
+                    if 0 <= n < weeks:
+                        flows[n] = flows[n].counted(opened=opened)
+        return flows
+
     def count_issues(self) -> int:
         self.before_read()
         with self.engine.connect() as conn:
@@ -557,6 +613,29 @@ def _tally(by: str, names: dict[str, str], result: Any) -> Stats:
             tally["closed_on_time"] = tally.get("closed_on_time", 0) + n
     rows = [StatsRow(key=k, name=names.get(k, k), **v) for k, v in tallies.items()]
     return Stats(by=by, rows=rows)
+
+
+def _order(sort: str, newest_first: list[Any]) -> list[Any]:
+    """The ORDER BY of a list sorted by ``sort`` (:data:`SORTS`, "-" reverses
+    it); ``newest_first`` is the default order, on the driving scope rows
+    when there are any. Ties keep the newest first."""
+    reverse = sort.startswith("-")
+    key = sort[1:] if reverse else sort
+    if key not in SORTS:
+        raise InvalidInput(
+            f"sort is one of {', '.join(SORTS)}",
+            "sort",
+            code="invalid_choice",
+            params={"allowed": ", ".join(SORTS)},
+        )
+    i = t.issues.c
+    if key == "reported":
+        return [i.reported_at.asc(), i.id.asc()] if reverse else newest_first
+    if key == "deadline":
+        first: list[Any] = [i.deadline.is_(None).asc(), i.deadline.desc() if reverse else i.deadline.asc()]
+    else:
+        first = [c.desc() if reverse else c.asc() for c in (i.campaign, i.number)]
+    return [*first, i.reported_at.desc(), i.id.desc()]
 
 
 def _check_paging(f: IssueFilter) -> None:
