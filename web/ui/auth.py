@@ -46,7 +46,7 @@ def login() -> ResponseReturnValue:
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     try:
-        check_sign_in()
+        check_sign_in(username)
     except TooManyRequests as e:
         error = _("Too many sign-in attempts. Try again in a few minutes.")
         response = make_response(
