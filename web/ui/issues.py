@@ -422,13 +422,17 @@ COMMANDS: dict[str, Command] = {
 def _form(schema: Schema) -> dict[str, Any]:
     """The form's fields the command's schema reads (nothing else: not the
     CSRF token, not the version); empty fields are left out, lists are every
-    value of their field."""
+    value of their field, booleans ``true``/``false`` as JSON ones."""
     data: dict[str, Any] = {}
     for name, field in schema.fields.items():
         if isinstance(field, fields.List):
             values = [v for v in request.form.getlist(name) if v.strip()]
             if values or name in request.form:
                 data[name] = values
+        elif isinstance(field, fields.Boolean) and request.form.get(name, "").strip():
+            # A form sends words: the JSON schema takes only true and false.
+            word = request.form[name].strip().lower()
+            data[name] = {"true": True, "false": False}.get(word, word)
         elif request.form.get(name, "").strip():
             data[name] = request.form[name]
     return data
