@@ -442,3 +442,6 @@ def test_the_history_says_who_when_why_and_what_changed_from_what(
     assert "→ <ins data-u>盐湖区 (牵头" in history and "市教育局 (配合" in history
     assert 'class="instruction"' in history and "领导批示" in history and "务必按期完成" in history
     assert "leader · 领导 · " in re.sub(r"<[^>]+>", "", history)
+    app.update_user(city.admin, "leader", name="王市长")
+    named = client.get(f"/issues/{issue}").get_data(as_text=True).split('id="h-history"')[1]
+    assert "王市长 · 领导 · " in re.sub(r"<[^>]+>", "", named)  # admins and leaders see names

@@ -240,10 +240,20 @@ def page(issue_id: str) -> ResponseReturnValue:
         Action=Action,
         history=history,
         steps=timeline(history, directory(), view.campaign),
+        people=_people(actor),
         names=directory(),
         light_of=light_of,
         progress=[h for h in history if h.type in ("ProgressReported", "Submitted", "VerificationFailed")],
     )
+
+
+def _people(actor: Any) -> dict[str, str]:
+    """Usernames to people's names, for those who may list the accounts
+    (admins and leaders, ``Queries.users``); others see usernames."""
+    try:
+        return {u["username"]: u["name"] for u in services().queries.users(actor) if u["name"]}
+    except DomainError:
+        return {}
 
 
 def _assignable(view: IssueView) -> list[dict[str, Any]]:
