@@ -8,17 +8,23 @@ from functools import partial
 from uuid import UUID
 
 from eventsourcing.persistence import RecordConflictError
+from eventsourcing.utils import get_topic
 
+from domain.access import check_role
 from domain.actor import Actor, system_actor
 from domain.deadlines import DeadlineAction, Light, Policy, due_actions, light
 from domain.issue import Issue
 from domain.letter import LETTER_BOOK_ID, LetterBook, LetterKind
+from domain.lifecycle import Action
 from services.issues import IssueCommands
 from services.store import command
+from services.views import IssueView
 
 #: How long a unit has to answer a supervision letter.
 RESPOND_WITHIN_DAYS = 7
 SWEEP_CHUNK = 500
+#: Extension requests read from the log at a time.
+REQUESTS_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,33 @@ class DeadlineCommands(IssueCommands):
     def deadline_light(self, deadline: date, *, overdue: bool = False, warned: bool = False) -> Light:
         """The traffic light of a deadline today (``domain.deadlines.light``)."""
         return light(deadline, self.today(), self.deadline_policy, overdue=overdue, warned=warned)
+
+    def pending_extensions(self, actor: Actor) -> list[IssueView]:
+        """The problems whose extension request waits for a decision, oldest
+        request first, for whoever may decide them (the office; 403 for
+        others). Found from the requests in the event log (few beside the
+        problems), each answered by its aggregate as it is now."""
+        check_role(actor, Action.DECIDE_EXTENSION)
+        requested: dict[UUID, None] = {}
+        start = 0
+        while True:
+            page = self.recorder.select_notifications(
+                start=start,
+                limit=REQUESTS_PAGE,
+                topics=[get_topic(Issue.ExtensionRequested)],
+                inclusive_of_start=False,
+            )
+            for n in page:
+                requested.setdefault(UUID(str(n.originator_id)), None)
+            if len(page) < REQUESTS_PAGE:
+                break
+            start = page[-1].id
+        waiting = []
+        for issue_id in requested:
+            issue = self._find(Issue, issue_id)
+            if issue is not None and issue.pending_extension is not None and self.may_see(actor, issue):
+                waiting.append(IssueView.of(issue))
+        return waiting
 
     def letter_book(self, actor: Actor) -> LetterBook:
         book = self._find(LetterBook, LETTER_BOOK_ID)

@@ -79,8 +79,11 @@ class Settings:
         return ZoneInfo(self.timezone)
 
     def ensure_secret_key(self) -> str:
-        """The configured key, or one generated once and kept in the data dir."""
+        """The configured key, or one generated once and kept in the data dir.
+        A configured key that is short or a known placeholder is refused
+        (:class:`WeakSecretKey`): the server does not start with it."""
         if self.secret_key:
+            check_secret_key(self.secret_key)
             return self.secret_key
         path = self.data_dir / "secret_key"
         if not path.exists():
@@ -88,3 +91,48 @@ class Settings:
             path.write_text(secrets.token_hex(32))
             path.chmod(0o600)
         return path.read_text().strip()
+
+
+#: Fewer characters than this, and a secret key is refused.
+MIN_SECRET_KEY_LENGTH = 32
+#: Placeholders found in examples and compose files: refused whatever their length.
+PLACEHOLDER_SECRET_KEYS = frozenset(
+    {
+        "change-me",
+        "changeme",
+        "change_me",
+        "secret",
+        "secret-key",
+        "secret_key",
+        "dev",
+        "development",
+        "test",
+        "default",
+        "password",
+        "rectify",
+        "please-change-me",
+        "your-secret-key",
+    }
+)
+
+
+class WeakSecretKey(ValueError):
+    """``RECTIFY_SECRET_KEY`` is too weak to sign sessions and CSRF tokens."""
+
+
+def check_secret_key(key: str) -> None:
+    """Refuses a placeholder, a key of one repeated character, or one shorter
+    than :data:`MIN_SECRET_KEY_LENGTH` characters. The message never
+    repeats the key."""
+    folded = key.strip().lower()
+    if folded in PLACEHOLDER_SECRET_KEYS or len(set(folded)) < 2:
+        raise WeakSecretKey(
+            "RECTIFY_SECRET_KEY is a placeholder: set a random one (python -c "
+            "'import secrets; print(secrets.token_hex(32))')"
+        )
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise WeakSecretKey(
+            f"RECTIFY_SECRET_KEY has {len(key)} characters, at least {MIN_SECRET_KEY_LENGTH} are needed: "
+            "set a random one (python -c 'import secrets; print(secrets.token_hex(32))'), "
+            "or leave it unset to have one generated in the data dir"
+        )

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Engine,
     Text,
     and_,
+    case,
     distinct,
     false,
     func,
@@ -149,11 +150,6 @@ class WeekFlow:
     start: date  # its Monday
     opened: int = 0
     closed: int = 0
-
-    def counted(self, *, opened: bool) -> WeekFlow:
-        if opened:
-            return WeekFlow(self.start, self.opened + 1, self.closed)
-        return WeekFlow(self.start, self.opened, self.closed + 1)
 
 
 @dataclass(frozen=True)
@@ -574,24 +570,32 @@ class Queries:
         Monday ``first_week`` (days in ``tz``), among those the caller may see
         (now: who sees a problem follows its current place), up to ``until``."""
         i = t.issues.c
-        start = datetime.combine(first_week, datetime.min.time(), tzinfo=tz)
-        where: list[ColumnElement[bool]] = [or_(i.reported_at >= start, i.closed_at >= start)]
+        bounds = [
+            datetime.combine(first_week + timedelta(weeks=n), datetime.min.time(), tzinfo=tz)
+            for n in range(weeks + 1)
+        ]
+        where: list[ColumnElement[bool]] = [or_(i.reported_at >= bounds[0], i.closed_at >= bounds[0])]
         seen = _visible_ids(actor, i.id)
         if seen is not None:
             where.append(seen)
         if campaign:
             where.append(i.campaign == campaign)
+
+        def in_week(column: Any, n: int) -> Any:
+            inside = [column >= bounds[n], column < bounds[n + 1]]
+            if until is not None:
+                inside.append(column <= until)
+            return func.coalesce(func.sum(case((and_(*inside), 1), else_=0)), 0)
+
+        # One pass over the window's rows: a reported and a closed count per week.
+        counts = [in_week(column, n) for n in range(weeks) for column in (i.reported_at, i.closed_at)]
         self.before_read()
-        flows = [WeekFlow(first_week + timedelta(weeks=n)) for n in range(weeks)]
         with self.engine.connect() as conn:
-            for reported_at, closed_at in conn.execute(select(i.reported_at, i.closed_at).where(*where)):
-                for instant, opened in ((reported_at, True), (closed_at, False)):
-                    if instant is None or (until is not None and instant > until):
-                        continue
-                    n = (instant.astimezone(tz).date() - first_week).days // 7
-                    if 0 <= n < weeks:
-                        flows[n] = flows[n].counted(opened=opened)
-        return flows
+            row = conn.execute(select(*counts).where(*where)).one()
+        return [
+            WeekFlow(first_week + timedelta(weeks=n), int(row[2 * n]), int(row[2 * n + 1]))
+            for n in range(weeks)
+        ]
 
     def count_issues(self) -> int:
         self.before_read()

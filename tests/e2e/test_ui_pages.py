@@ -442,3 +442,27 @@ def test_the_history_says_who_when_why_and_what_changed_from_what(
     assert "→ <ins data-u>盐湖区 (牵头" in history and "市教育局 (配合" in history
     assert 'class="instruction"' in history and "领导批示" in history and "务必按期完成" in history
     assert "leader · 领导 · " in re.sub(r"<[^>]+>", "", history)
+    app.update_user(city.admin, "leader", name="王市长")
+    named = client.get(f"/issues/{issue}").get_data(as_text=True).split('id="h-history"')[1]
+    assert "王市长 · 领导 · " in re.sub(r"<[^>]+>", "", named)  # admins and leaders see names
+
+
+def test_the_office_sees_the_extension_requests_waiting_for_it(
+    ui: Flask, sqlite_services: Services, city: City
+) -> None:
+    app = sqlite_services.app
+    issue = report(sqlite_services, city, title="需要延期的问题")
+    app.assign(city.admin, issue, lead="C01", deadline=app.today() + timedelta(days=5))
+    app.request_extension(
+        city.county_handler, issue, deadline=app.today() + timedelta(days=40), reason="资金未到位"
+    )
+    office = ui.test_client()
+    sign_in(office, "admin")
+    queue = office.get("/extensions").get_data(as_text=True)
+    assert "需要延期的问题" in queue and "资金未到位" in queue and f'href="/issues/{issue}"' in queue
+    assert 'href="/extensions"' in queue  # in the office's navigation
+    app.decide_extension(city.admin, issue, granted=True, note="同意")
+    assert "暂无待审批的延期申请" in office.get("/extensions").get_data(as_text=True)
+    handler = ui.test_client()
+    sign_in(handler, "county-handler")
+    assert handler.get("/extensions").status_code == 403

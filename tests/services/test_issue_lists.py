@@ -70,3 +70,23 @@ def test_problems_reported_and_closed_per_week(services: Services) -> None:
     # Scoped as every list: the reviewer of C02 sees only what is in its county.
     mine = services.queries.weekly_flow(city.other_reviewer, first_week=monday, weeks=2, tz=app.tz)
     assert [(f.opened, f.closed) for f in mine] == [(1, 0), (0, 0)]
+
+
+def test_the_extension_requests_waiting_for_a_decision(services: Services) -> None:
+    from domain.errors import Forbidden
+
+    city = small_city(services)
+    app = services.app
+    first, second, third = (report(services, city, title=t) for t in ("一", "二", "三"))
+    for issue in (first, second, third):
+        app.assign(city.admin, issue, lead="C01", deadline=CITY_TODAY + timedelta(days=5))
+    later = CITY_TODAY + timedelta(days=30)
+    app.request_extension(city.county_handler, second, deadline=later, reason="工程量大")
+    app.request_extension(city.county_handler, first, deadline=later, reason="资金未到位")
+    app.request_extension(city.county_handler, third, deadline=later, reason="雨季停工")
+    app.decide_extension(city.admin, third, granted=False, note="不同意")
+    waiting = app.pending_extensions(city.admin)
+    assert [v.id for v in waiting] == [second, first]  # oldest request first; the decided one gone
+    assert waiting[0].pending_extension["reason"] == "工程量大"  # type: ignore[index]
+    with pytest.raises(Forbidden):
+        app.pending_extensions(city.county_handler)

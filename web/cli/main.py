@@ -11,6 +11,7 @@ import click
 from domain.actor import system_actor
 from domain.vocabulary import UnitKind
 from services.bootstrap import Services
+from services.settings import WeakSecretKey
 from web.cli.context import CliState, command, fail, parse_instant, progress_bar
 
 
@@ -22,6 +23,8 @@ def main() -> None:
         fail(e.format_message(), 2)
     except click.Abort:
         fail("aborted")
+    except WeakSecretKey as e:
+        fail(str(e), 2)
     sys.exit(code if isinstance(code, int) else 0)
 
 

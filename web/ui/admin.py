@@ -24,8 +24,8 @@ from domain.errors import DomainError
 from domain.vocabulary import UnitKind
 from web.api import schemas as s
 from web.context import services
+from web.ui.forms import field_messages
 from web.ui.i18n import message
-from web.ui.issues import field_messages
 from web.ui.names import directory
 from web.ui.sessions import current_actor
 

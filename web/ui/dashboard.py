@@ -21,7 +21,7 @@ from domain.lifecycle import OPEN_STATUSES, Status
 from services.read_model.queries import StatsRow
 from web.api import schemas as s
 from web.context import services
-from web.ui.issues import field_messages
+from web.ui.forms import field_messages
 from web.ui.names import directory
 from web.ui.sessions import current_actor
 

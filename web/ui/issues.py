@@ -32,10 +32,10 @@ from services.views import AssignmentView, IssueView
 from web.api import schemas as s
 from web.api.base import issue_ref
 from web.context import services
-from web.i18n import validation
 from web.ui import security
+from web.ui.forms import field_messages
 from web.ui.history import timeline
-from web.ui.i18n import marked, message, ui_lang
+from web.ui.i18n import marked, message
 from web.ui.names import directory
 from web.ui.sessions import current_actor
 
@@ -98,72 +98,6 @@ def read_list(
     except DomainError as e:
         return None, sort, [message(e.code, e.params, e.default_code)]
     return page, sort, []
-
-
-def field_messages(e: ValidationError) -> list[str]:
-    """marshmallow's messages in the user's language, one line each, named by
-    the field (nested ones by their place: ``aspects 1 categories``)."""
-    messages = e.messages if isinstance(e.messages, dict) else {"_": e.messages}
-    out: list[str] = []
-
-    def walk(where: list[str], found: Any) -> None:
-        if isinstance(found, dict):
-            for key, inner in found.items():
-                name = str(key + 1) if isinstance(key, int) else _field_label(str(key))
-                walk([*where, name], inner)
-        elif isinstance(found, list):
-            for inner in found:
-                walk(where, inner)
-        else:
-            out.append(f"{' '.join(where)}: {found}")
-
-    walk([], validation.translate(messages, ui_lang()))
-    return out
-
-
-def _field_label(field: str) -> str:
-    labels = {
-        "q": _("Search"),
-        "as_of": _("As of"),
-        "status": _("Status"),
-        "campaign": _("Campaign"),
-        "aspect": _("Aspect"),
-        "category": _("Category"),
-        "source": _("Source"),
-        "unit": _("Unit"),
-        "overdue": _("Overdue"),
-        "page": _("Page"),
-        "note": _("Note"),
-        "summary": _("Summary"),
-        "passed": _("Result"),
-        "file": _("Files"),
-        "title": _("Title"),
-        "description": _("Description"),
-        "severity": _("Severity"),
-        "key": _("Key problem"),
-        "discovered_at": _("Discovered on"),
-        "deadline": _("Deadline"),
-        "reason": _("Reason"),
-        "text": _("Comment"),
-        "username": _("Username"),
-        "password": _("Password"),
-        "name": _("Name"),
-        "role": _("Role"),
-        "code": _("Code"),
-        "kind": _("Kind"),
-        "parent": _("Parent unit"),
-        "active": _("Active"),
-        "lead": _("Lead unit"),
-        "co": _("Co-units"),
-        "measures": _("Required measures"),
-        "granted": _("Decision"),
-        "duplicate_of": _("Duplicate of"),
-        "units": _("Units"),
-        "aspects": _("Aspects and categories"),
-        "categories": _("its categories"),
-        "_": _("Input"),
-    }
-    return str(labels.get(field, field))
 
 
 def filter_choices() -> dict[str, Any]:
@@ -240,10 +174,20 @@ def page(issue_id: str) -> ResponseReturnValue:
         Action=Action,
         history=history,
         steps=timeline(history, directory(), view.campaign),
+        people=_people(actor),
         names=directory(),
         light_of=light_of,
         progress=[h for h in history if h.type in ("ProgressReported", "Submitted", "VerificationFailed")],
     )
+
+
+def _people(actor: Any) -> dict[str, str]:
+    """Usernames to people's names, for those who may list the accounts
+    (admins and leaders, ``Queries.users``); others see usernames."""
+    try:
+        return {u["username"]: u["name"] for u in services().queries.users(actor) if u["name"]}
+    except DomainError:
+        return {}
 
 
 def _assignable(view: IssueView) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 from domain.access import ADMIN_ACTIONS, MANAGE_USERS, REPORT, ROLE_ACTIONS
 from domain.actor import Role
 from domain.errors import DomainError
+from domain.lifecycle import Action
 from web.errors import STATUS
 from web.ui import security, sessions
 from web.ui.i18n import message
@@ -67,6 +68,8 @@ def _navigation() -> dict[str, Any]:
         links.insert(0, ("ui.dashboard.index", _("Dashboard")))
     if REPORT in ROLE_ACTIONS.get(role, frozenset()):
         links.append(("ui.report.form", _("Report a problem")))
+    if Action.DECIDE_EXTENSION in ROLE_ACTIONS.get(role, frozenset()):
+        links.append(("ui.work.extensions", _("Extension requests")))
     if role in ADMIN_ACTIONS[MANAGE_USERS]:
         links.append(("ui.admin.users", _("Administration")))
     return {"nav": [(e, text) for e, text in links if e in current_app.view_functions]}

@@ -30,8 +30,8 @@ from services.read_model.queries import IssueFilter
 from services.unit_search import search_units
 from web.api import schemas as s
 from web.context import services
+from web.ui.forms import field_messages
 from web.ui.i18n import message
-from web.ui.issues import field_messages
 from web.ui.names import Directory, directory
 from web.ui.sessions import current_actor
 

@@ -1,4 +1,5 @@
-"""The day's work: a handler's inbox and a reviewer's verification queue.
+"""The day's work: a handler's inbox, a reviewer's verification queue, the
+office's queue of extension requests.
 
 Both are the problem list of the services (``Queries.list_issues``) under
 the user's own scope: a handler sees the problems assigned (lead or co) to
@@ -15,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from domain.lifecycle import Status
+from web.context import services
 from web.ui.issues import light_of, list_url, read_list
 from web.ui.names import directory
 from web.ui.sessions import current_actor
@@ -39,6 +41,14 @@ def inbox() -> ResponseReturnValue:
         list_url=lambda **changes: list_url("ui.work.inbox", **changes),
         unit=unit,
     )
+
+
+@blueprint.get("/extensions")
+@login_required
+def extensions() -> ResponseReturnValue:
+    """The office's queue of extension requests waiting for a decision (403 for others)."""
+    waiting = services().app.pending_extensions(current_actor())
+    return render_template("work/extensions.html", waiting=waiting, names=directory())
 
 
 @blueprint.get("/review")

@@ -124,7 +124,7 @@ def test_in_english_the_main_pages_have_no_chinese_outside_user_data(
         "admin": ["/issues", f"/issues/{issue}", "/issues?status=assigned&sort=deadline", "/admin/users"]
     }
     pages["admin"] += ["/admin/units", "/admin/users/h-yh", "/admin/units/YH01", "/admin/campaigns"]
-    pages["admin"] += ["/admin/campaigns/YC2023"]
+    pages["admin"] += ["/admin/campaigns/YC2023", "/extensions"]
     pages["h-yh"] = ["/inbox", f"/issues/{issue}"]
     pages["r-yh"] = ["/review"]
     pages["leader"] = ["/dashboard", "/dashboard?as_of=2026-01-01"]

@@ -83,3 +83,13 @@
     }
   });
 })();
+
+// Details marked data-open-wide start open on a wide screen (the list's further filters).
+(function () {
+  "use strict";
+  if (window.matchMedia && window.matchMedia("(min-width: 1000px)").matches) {
+    document.querySelectorAll("details[data-open-wide]").forEach(function (details) {
+      details.open = true;
+    });
+  }
+})();
