@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -41,7 +42,7 @@ def server_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str
     env.update(
         RECTIFY_DATABASE_URL=database_url,
         RECTIFY_DATA_DIR=str(data_dir),
-        RECTIFY_SECRET_KEY="test-secret-key-" + "x" * 48,
+        RECTIFY_SECRET_KEY=secrets.token_hex(32),
         **extra,
     )
     return env
