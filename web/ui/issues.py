@@ -363,28 +363,31 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+#: What a form's boolean (a button's or a box's value) says: the API's
+#: schemas take JSON booleans only; any other word stays text (and is refused).
+FORM_BOOLEANS = {"true": True, "false": False}
+
+
 def _form(schema: Schema) -> dict[str, Any]:
     """The form's fields the command's schema reads (nothing else: not the
     CSRF token, not the version); empty fields are left out, lists are every
-    value of their field, booleans ``true``/``false`` as JSON ones."""
+    value of their field, ``true`` and ``false`` of a boolean field are booleans."""
     data: dict[str, Any] = {}
     for name, field in schema.fields.items():
         if isinstance(field, fields.List):
             values = [v for v in request.form.getlist(name) if v.strip()]
             if values or name in request.form:
                 data[name] = values
-        elif isinstance(field, fields.Boolean) and request.form.get(name, "").strip():
-            # A form sends words: the JSON schema takes only true and false.
-            word = request.form[name].strip().lower()
-            data[name] = {"true": True, "false": False}.get(word, word)
         elif request.form.get(name, "").strip():
-            data[name] = request.form[name]
+            value = request.form[name]
+            data[name] = FORM_BOOLEANS.get(value, value) if isinstance(field, fields.Boolean) else value
     return data
 
 
 def _expected_version() -> int | None:
     raw = request.form.get("version", "").strip()
-    return int(raw) if raw.isdigit() else None
+    # ASCII digits only: int() reads "١" as 1 and refuses "²", which isdigit() passes.
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
 
 
 def _refused(e: DomainError, back: str) -> ResponseReturnValue:
